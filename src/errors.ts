@@ -5,13 +5,16 @@
  */
 export class KfwdError extends Error {
   override readonly name = "KfwdError";
+  /** The process exit code when this error ends kfwd (1 unless a convention says otherwise, e.g. 127). */
+  readonly exitCode: number;
   constructor(
     readonly code: string,
     message: string,
     readonly hint?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; exitCode?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = options?.exitCode ?? 1;
   }
 }
 

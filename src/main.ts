@@ -1,0 +1,71 @@
+import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import pkg from "../package.json" with { type: "json" };
+import { commands } from "./commands/index";
+import { isKfwdError } from "./errors";
+import { bold, red } from "./ui/log";
+
+export const VERSION: string = pkg.version;
+
+const root = defineCommand({
+  meta: {
+    name: "kfwd",
+    version: VERSION,
+    description: "Run host code as if it lived inside a Kubernetes pod: its env, its network, no root.",
+  },
+  subCommands: commands,
+});
+
+/** Exit codes kfwd itself uses; a child's own exit code passes through `kfwd run` unchanged. */
+export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
+
+/**
+ * The CLI edge: the one place errors are printed. Help and version flags are looked for only before "--",
+ * so `kfwd run p.toml -- curl -h` passes -h to curl.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const dash = argv.indexOf("--");
+  const ownArgs = dash === -1 ? argv : argv.slice(0, dash);
+  try {
+    if (ownArgs.includes("--help") || ownArgs.includes("-h") || argv.length === 0) {
+      const [cmd, parent] = await resolveForUsage(ownArgs);
+      await showUsage(cmd, parent);
+      return argv.length === 0 ? EXIT.usage : EXIT.ok;
+    }
+    if (ownArgs.length === 1 && (ownArgs[0] === "--version" || ownArgs[0] === "-V")) {
+      process.stdout.write(`${VERSION}\n`);
+      return EXIT.ok;
+    }
+    const name = ownArgs[0];
+    if (name !== undefined && !name.startsWith("-") && !(name in commands)) {
+      process.stderr.write(`${red("kfwd:")} Unknown command "${name}". Commands: ${Object.keys(commands).join(", ")}\n`);
+      return EXIT.usage;
+    }
+    const { result } = await runCommand(root, { rawArgs: argv });
+    return typeof result === "number" ? result : EXIT.ok;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (isKfwdError(error)) {
+    process.stderr.write(`${red("kfwd:")} ${error.message}\n`);
+    if (error.hint) process.stderr.write(`${bold("hint:")} ${error.hint}\n`);
+    if (process.env.KFWD_DEBUG) process.stderr.write(`(${error.code})\n${error.stack ?? ""}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === "CLIError") {
+    process.stderr.write(`${red("kfwd:")} ${error.message}\nRun "kfwd --help" for usage.\n`);
+    return EXIT.usage;
+  }
+  process.stderr.write(`${red("kfwd: unexpected error")} — please report it with this output:\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.error;
+}
+
+async function resolveForUsage(args: string[]): Promise<[CommandDef, CommandDef | undefined]> {
+  const name = args.find((a) => !a.startsWith("-"));
+  const loader = name === undefined ? undefined : commands[name];
+  if (!loader) return [root as CommandDef, undefined];
+  return [(await loader()) as CommandDef, root as CommandDef];
+}

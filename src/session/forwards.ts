@@ -1,0 +1,64 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { KfwdError } from "../errors";
+import type { Destination } from "../proxy/dialer";
+import { splice } from "../proxy/splice";
+import type { Tunnel } from "./tunnel";
+
+export interface ForwardSpec {
+  name?: string | undefined;
+  listen: { host: string; port: number };
+  to: Destination;
+}
+
+export interface RunningForward {
+  readonly spec: ForwardSpec;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A port on the host that leads to one address in the cluster: for clients that ignore proxy variables
+ * (psql, redis-cli, most database drivers). Each accepted connection becomes one stream through the agent.
+ */
+export async function startForward(spec: ForwardSpec, tunnel: Tunnel, log: (msg: string) => void): Promise<RunningForward> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.pause();
+    tunnel.dial(spec.to).then(
+      (stream) => splice(socket, stream),
+      (error: unknown) => {
+        log(`forward ${describe(spec)}: ${error instanceof Error ? error.message : String(error)}`);
+        socket.destroy();
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new KfwdError(
+          "KFWD_FORWARD_LISTEN_FAILED",
+          `Cannot listen on ${spec.listen.host}:${spec.listen.port} for forward ${describe(spec)}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`,
+          "Pick another `local` port in the profile's [[forward]], or 0 for any free port.",
+        ),
+      ),
+    );
+    server.listen(spec.listen.port, spec.listen.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : spec.listen.port;
+  return {
+    spec,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function describe(spec: ForwardSpec): string {
+  return spec.name ?? `${spec.to.host}:${spec.to.port}`;
+}

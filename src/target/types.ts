@@ -1,0 +1,22 @@
+import type { Transport } from "../wire/transport";
+
+/** One running agent and the byte stream to it. */
+export interface AgentConnection {
+  readonly transport: Transport;
+  /** Where the agent runs, for progress and `status` ("local agent, pid 4242, netns lab"). */
+  readonly description: string;
+  /** Stop this agent (its transport closes). Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Knows how to start an agent for a target and to tear down what it created. `connect` is called again
+ * when a tunnel is lost, so it must be able to start (or reach) a fresh agent each time.
+ */
+export interface TargetConnector {
+  /** The target as the user named it ("local", "deployment/checkout in shop"). */
+  readonly label: string;
+  connect(progress: (step: string) => void): Promise<AgentConnection>;
+  /** Remove everything this session created for the target. Idempotent. */
+  dispose(): Promise<void>;
+}
