@@ -1,0 +1,96 @@
+/**
+ * Rules that span several keys (one target kind, auth in pairs, loopback unless exposed, distinct ports),
+ * and the shaping they allow: `target` becomes a tagged union and `proxy` credentials one optional `auth`,
+ * so code using a Profile can't see a half-set or contradictory combination.
+ */
+import type { Problem } from "./read";
+import type { RawProfile, WorkloadKind } from "./schema";
+import { formatPath } from "./toml-text";
+import { isLoopbackHost, type HostPort } from "./values";
+
+/** What the session runs beside. `none` is targetless: an agent pod in the namespace. */
+export type Target =
+  | { kind: "pod"; name: string; container?: string }
+  | { kind: "workload"; workload: WorkloadKind; name: string; container?: string }
+  | { kind: "service"; name: string; container?: string }
+  | { kind: "local"; netns?: string }
+  | { kind: "none" };
+
+type RawProxy = RawProfile["proxy"];
+export type ProxySettings = Omit<RawProxy, "username" | "password"> & { auth?: { username: string; password: string } };
+
+export type ShapedProfile = Omit<RawProfile, "target" | "proxy"> & { target: Target; proxy: ProxySettings };
+
+export function applyRules(raw: RawProfile, problems: Problem[]): ShapedProfile {
+  const { target: _t, proxy: _p, ...rest } = raw;
+  const target = shapeTarget(raw.target, problems);
+  const proxy = shapeProxy(raw.proxy, problems);
+  checkPorts(raw, problems);
+  return { ...rest, target, proxy };
+}
+
+function shapeTarget(t: RawProfile["target"], problems: Problem[]): Target {
+  const kinds = (["pod", "workload", "service", "local"] as const).filter((k) => t[k] !== undefined && t[k] !== false);
+  const [first, second] = kinds;
+  if (second !== undefined) {
+    problems.push({
+      path: ["target", second],
+      message: `Conflicting keys "target.${first}" and "target.${second}": a session has one target`,
+      fix: `Keep one of ${kinds.map((k) => `"${k}"`).join(", ")} in [target] and remove the others.`,
+    });
+  }
+  if (t.netns !== undefined && first !== "local") {
+    problems.push({ path: ["target", "netns"], message: `"target.netns" only applies with "target.local = true"`, fix: "Add local = true to [target], or remove netns." });
+  }
+  if (t.container !== undefined && (first === "local" || first === undefined)) {
+    problems.push({
+      path: ["target", "container"],
+      message: `"target.container" needs a pod, workload or service target`,
+      fix: first === "local" ? "Remove container: a local target has no containers." : 'Add pod = "...", workload = "..." or service = "..." to [target], or remove container.',
+    });
+  }
+  const container = t.container !== undefined ? { container: t.container } : {};
+  if (t.pod !== undefined && first === "pod") return { kind: "pod", name: t.pod, ...container };
+  if (t.workload !== undefined && first === "workload") return { kind: "workload", workload: t.workload.kind, name: t.workload.name, ...container };
+  if (t.service !== undefined && first === "service") return { kind: "service", name: t.service, ...container };
+  if (first === "local") return t.netns !== undefined ? { kind: "local", netns: t.netns } : { kind: "local" };
+  return { kind: "none" };
+}
+
+function shapeProxy(p: RawProxy, problems: Problem[]): ProxySettings {
+  const { username, password, ...rest } = p;
+  for (const key of ["socks", "http"] as const) {
+    if (!p.expose && !isLoopbackHost(p[key].host)) {
+      problems.push({
+        path: ["proxy", key],
+        message: `The ${key} proxy would listen on "${p[key].host}", which other machines can reach`,
+        fix: `Use a loopback address such as "127.0.0.1:${p[key].port}", or set expose = true in [proxy] (anyone who can connect gets the pod's network access: also set username and password).`,
+      });
+    }
+  }
+  if ((username === undefined) !== (password === undefined)) {
+    const missing = username === undefined ? "username" : "password";
+    const given = username === undefined ? "password" : "username";
+    problems.push({ path: ["proxy", given], message: `"proxy.${given}" is set without "proxy.${missing}"`, fix: `Set both username and password in [proxy], or neither.` });
+  }
+  if (username !== undefined && password !== undefined) return { ...rest, auth: { username, password } };
+  return rest;
+}
+
+/** Two listeners on one port would fail at start-up; say so now, naming both keys. */
+function checkPorts(raw: RawProfile, problems: Problem[]): void {
+  const seen = new Map<number, string>();
+  const claim = (hp: HostPort, path: (string | number)[]): void => {
+    if (hp.port === 0) return;
+    const name = formatPath(path);
+    const other = seen.get(hp.port);
+    if (other === undefined) {
+      seen.set(hp.port, name);
+      return;
+    }
+    problems.push({ path, message: `Port ${hp.port} is used by both "${other}" and "${name}"`, fix: "Give each forward and proxy its own port." });
+  };
+  claim(raw.proxy.socks, ["proxy", "socks"]);
+  claim(raw.proxy.http, ["proxy", "http"]);
+  raw.forward.forEach((f, i) => claim(f.local, ["forward", i, "local"]));
+}
