@@ -7,6 +7,10 @@ import { BadValue, type Fields, type ReadContext, type Schema, type SchemaValue,
 import { nearest } from "./suggest";
 import { describeToml, formatKey, formatToml, isTable } from "./toml-text";
 
+interface Context extends ReadContext {
+  homeOf(key: string): string | undefined;
+}
+
 export type KeyPath = readonly (string | number)[];
 
 /** One thing wrong with a profile: where (key path), what, and how to fix it. */
@@ -22,14 +26,17 @@ export function readSchema<S extends Schema>(schema: S, doc: TomlTable, ctx: Rea
   for (const [name, raw] of Object.entries(doc)) {
     if (!Object.hasOwn(schema, name)) problems.push(unknownTopLevel(schema, name, raw));
   }
+  // A key in the wrong section is a common slip ("namespace" under [target]): name its section.
+  const homeOf = (key: string, not: string): string | undefined =>
+    Object.keys(schema).find((s) => s !== not && Object.hasOwn(schema[s]?.fields ?? {}, key));
   for (const [name, section] of Object.entries(schema)) {
-    out[name] = readSection(section, name, doc[name], ctx, problems);
+    out[name] = readSection(section, name, doc[name], { ...ctx, homeOf: (key) => homeOf(key, name) }, problems);
   }
   // Built key by key from the schema itself, so it has the shape SchemaValue<S> describes.
   return { value: out as SchemaValue<S>, problems };
 }
 
-function readSection(section: Section, name: string, raw: TomlValue | undefined, ctx: ReadContext, problems: Problem[]): unknown {
+function readSection(section: Section, name: string, raw: TomlValue | undefined, ctx: Context, problems: Problem[]): unknown {
   if (section.kind === "table") {
     if (raw !== undefined && !isTable(raw)) {
       problems.push({ path: [name], message: `Expected a table, got ${describeToml(raw)}`, fix: `Write it as a [${name}] section with keys below it.` });
@@ -44,10 +51,10 @@ function readSection(section: Section, name: string, raw: TomlValue | undefined,
   return raw.map((entry, i) => readFields(section.fields, entry, [name, i], ctx, problems));
 }
 
-function readFields(fields: Fields, raw: { [key: string]: TomlValue }, at: KeyPath, ctx: ReadContext, problems: Problem[]): Record<string, unknown> {
+function readFields(fields: Fields, raw: { [key: string]: TomlValue }, at: KeyPath, ctx: Context, problems: Problem[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(raw)) {
-    if (!Object.hasOwn(fields, key)) problems.push(unknownKey(fields, at, key));
+    if (!Object.hasOwn(fields, key)) problems.push(unknownKey(fields, at, key, ctx.homeOf(key)));
   }
   for (const [key, f] of Object.entries(fields)) {
     const path = [...at, key];
@@ -78,14 +85,16 @@ function sectionName(at: KeyPath): string {
   return index === undefined ? `[${String(name)}]` : `[[${String(name)}]] entry ${index}`;
 }
 
-function unknownKey(fields: Fields, at: KeyPath, key: string): Problem {
+function unknownKey(fields: Fields, at: KeyPath, key: string, home: string | undefined): Problem {
   const known = Object.keys(fields);
   const guess = nearest(key, known);
-  return {
-    path: [...at, key],
-    message: `Unknown key "${key}" in ${sectionName(at)}`,
-    fix: guess !== undefined ? `Did you mean "${guess}"?` : `Known keys in ${sectionName(at)}: ${known.join(", ")}.`,
-  };
+  const fix =
+    guess !== undefined
+      ? `Did you mean "${guess}"?`
+      : home !== undefined
+        ? `"${key}" belongs in [${home}]: move it there.`
+        : `Known keys in ${sectionName(at)}: ${known.join(", ")}.`;
+  return { path: [...at, key], message: `Unknown key "${key}" in ${sectionName(at)}`, fix };
 }
 
 function unknownTopLevel(schema: Schema, name: string, raw: TomlValue): Problem {

@@ -21,7 +21,7 @@ const objectName = (what: string) => (s: string) =>
 const quantity = (s: string) => (isQuantity(s) ? undefined : `${JSON.stringify(s)} is not a Kubernetes quantity like "500m" or "128Mi"`);
 
 /** "deployment/checkout" → { kind, name }; kind checked here so the error can list the kinds. */
-const workload = field("kind/name", { optional: true, example: "deployment/checkout", description: 'A workload whose first ready pod is the target: "deployment/<name>", "statefulset/<name>" or "replicaset/<name>".' }, (raw) => {
+const workload = field("kind/name", { optional: true, example: "deployment/checkout", description: "A workload whose first ready pod is the target: `deployment/<name>`, `statefulset/<name>` or `replicaset/<name>`." }, (raw) => {
   if (typeof raw !== "string") throw new BadValue(`Expected a "kind/name" string, got ${describeToml(raw)}`);
   const [kind = "", name = "", ...rest] = raw.split("/");
   const fix = 'Write "deployment/<name>", "statefulset/<name>" or "replicaset/<name>".';
