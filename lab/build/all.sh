@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Build every lab binary that is not cached yet. Each step logs to $LOG_DIR/build-<component>.log.
+set -euo pipefail
+source "$(dirname "$0")/../env.sh"
+mkdir -p "$LOG_DIR" "$LAB_CACHE"
+# One build at a time: a second `up` waits for the first one's build instead of racing it.
+exec 9>"$LAB_CACHE/.build.lock"
+flock 9
+for c in etcd coredns kubernetes; do
+  if ! "$LAB_DIR/build/$c.sh" >"$LOG_DIR/build-$c.log" 2>&1; then
+    echo "build-$c" >"$LOG_DIR/failed"
+    die "building $c failed; last lines of $LOG_DIR/build-$c.log:
+$(tail -n 30 "$LOG_DIR/build-$c.log")"
+  fi
+done

@@ -1,0 +1,55 @@
+# Start, find and stop the lab's daemons. Each runs inside the node's netns with a pid file in $RUN_DIR
+# and a log in $LOG_DIR/<name>.log. Sourced by up.sh, down.sh and status.sh.
+
+# The daemons in start order (down stops them in reverse).
+DAEMONS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy)
+
+pid_of() { # NAME -> prints the pid when that daemon is alive
+  local f=$RUN_DIR/$1.pid pid
+  [[ -f $f ]] || return 1
+  pid=$(<"$f")
+  [[ -n $pid && -d /proc/$pid ]] || return 1
+  # Guard against a recycled pid: the process must still be the binary we started.
+  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"/$1 "* ]] || return 1
+  echo "$pid"
+}
+
+start_daemon() { # NAME BINARY ARGS...
+  local name=$1; shift
+  if pid_of "$name" >/dev/null; then return 0; fi
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  printf '\n==== %s start %s\n' "$name" "$(date -Is)" >>"$LOG_DIR/$name.log"
+  setsid "${NSENTER[@]}" "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
+  echo $! >"$RUN_DIR/$name.pid"
+}
+
+stop_daemon() { # NAME
+  local pid i
+  pid=$(pid_of "$1") || { rm -f "$RUN_DIR/$1.pid"; return 0; }
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    [[ -d /proc/$pid ]] || break
+    sleep 0.1
+  done
+  [[ -d /proc/$pid ]] && kill -KILL "$pid" 2>/dev/null
+  rm -f "$RUN_DIR/$1.pid"
+}
+
+# fail NAME WHY: report a component that did not come up, with the end of its log, and stop.
+fail() {
+  echo "$1" >"$LOG_DIR/failed"
+  printf 'lab: error: %s: %s\nlab: last lines of %s:\n' "$1" "$2" "$LOG_DIR/$1.log" >&2
+  tail -n 25 "$LOG_DIR/$1.log" >&2 2>/dev/null || true
+  exit 1
+}
+
+# wait_for NAME SECONDS COMMAND...: poll COMMAND until it succeeds; fail NAME if it dies or time runs out.
+wait_for() {
+  local name=$1 secs=$2; shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if [[ $name != - ]] && ! pid_of "$name" >/dev/null; then fail "$name" "exited during start"; fi
+    ((SECONDS < deadline)) || fail "$name" "not ready after ${secs}s"
+    sleep 0.25
+  done
+}

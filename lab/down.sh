@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Take the lab down: stop pods and daemons, unmount what they mounted, remove the node's netns (its veth,
+# bridge and iptables rules go with it), remove kubepods cgroups and the cluster state. Keeps logs and the
+# build cache ($LAB_CACHE). Safe to run when the lab is partly or not at all up.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/env.sh"
+source "$here/daemons.sh"
+
+stop_daemon kube-proxy
+stop_daemon kubelet
+
+# Pod processes: everything in the kubepods cgroups the kubelet made.
+kill_cgroup_tree() {
+  local root=/sys/fs/cgroup/pids/kubepods
+  [[ -d $root ]] || root=/sys/fs/cgroup/memory/kubepods
+  [[ -d $root ]] || return 0
+  local pids
+  pids=$(find "$root" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+  [[ -n $pids ]] && kill -KILL $pids 2>/dev/null || true
+}
+kill_cgroup_tree
+
+# Container shims of this lab's containerd (matched by its socket path), then containerd.
+sock=$RUN_DIR/containerd/containerd.sock
+for d in /proc/[0-9]*; do
+  cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+  [[ $cmd == *containerd-shim* && $cmd == *"-address $sock "* ]] && kill -KILL "${d#/proc/}" 2>/dev/null || true
+done
+stop_daemon containerd
+stop_daemon kube-scheduler
+stop_daemon kube-controller-manager
+stop_daemon kube-apiserver
+stop_daemon etcd
+
+# Mounts under the lab's state (pod volumes, container rootfs, pod netns files), deepest first.
+for dir in "$LAB_HOME" "$RUN_DIR"; do
+  awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done
+done
+
+# Empty kubepods cgroups, deepest first.
+for ctl in /sys/fs/cgroup/*/; do
+  [[ -d $ctl/kubepods ]] && find "$ctl/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true
+done
+
+ip netns del "$NETNS" 2>/dev/null || true
+ip link del "$VETH_HOST" 2>/dev/null || true
+
+# Cluster state: a later `up` starts a fresh cluster. Certificates and logs stay.
+rm -rf "$RUN_DIR" "$LAB_HOME/etcd" "$LAB_HOME/kubelet" "$LAB_HOME/containerd" "$LAB_HOME/cni" \
+  "$LAB_HOME/opt" "$LAB_HOME/etc" "$LAB_HOME/images.key"
+log "down"

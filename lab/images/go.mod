@@ -1,0 +1,3 @@
+module kfwd.local/lab/images
+
+go 1.24
