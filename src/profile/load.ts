@@ -36,8 +36,8 @@ export function parseProfile(text: string, path: string): Profile {
   const absolute = resolve(path);
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const doc = parseToml(source, path);
-  const { value, problems } = readSchema(profileSchema, doc, { dir: dirname(absolute) });
-  const shaped = applyRules(value, problems);
+  const { value, problems, incomplete } = readSchema(profileSchema, doc, { dir: dirname(absolute) });
+  const shaped = applyRules(value, problems, incomplete);
   if (problems.length > 0) throw invalid(path, source, problems);
   return { ...shaped, source: { path: absolute }, id: profileId(absolute, shaped.target) };
 }

@@ -20,8 +20,19 @@ export interface Problem {
   readonly fix?: string;
 }
 
-export function readSchema<S extends Schema>(schema: S, doc: TomlTable, ctx: ReadContext): { value: SchemaValue<S>; problems: Problem[] } {
+export interface SchemaReading<S extends Schema> {
+  value: SchemaValue<S>;
+  problems: Problem[];
+  /**
+   * Arrays of tables that lost entries: an entry missing a required value is left out, so the value's type
+   * stays true, but its neighbours' indices no longer match the file; checks that name indices skip these.
+   */
+  incomplete: Set<string>;
+}
+
+export function readSchema<S extends Schema>(schema: S, doc: TomlTable, ctx: ReadContext): SchemaReading<S> {
   const problems: Problem[] = [];
+  const incomplete = new Set<string>();
   const out: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(doc)) {
     if (!Object.hasOwn(schema, name)) problems.push(unknownTopLevel(schema, name, raw));
@@ -30,10 +41,12 @@ export function readSchema<S extends Schema>(schema: S, doc: TomlTable, ctx: Rea
   const homeOf = (key: string, not: string): string | undefined =>
     Object.keys(schema).find((s) => s !== not && Object.hasOwn(schema[s]?.fields ?? {}, key));
   for (const [name, section] of Object.entries(schema)) {
-    out[name] = readSection(section, name, doc[name], { ...ctx, homeOf: (key) => homeOf(key, name) }, problems);
+    const value = readSection(section, name, doc[name], { ...ctx, homeOf: (key) => homeOf(key, name) }, problems);
+    if (value === undefined || (Array.isArray(value) && value.includes(undefined))) incomplete.add(name);
+    out[name] = Array.isArray(value) ? value.filter((v) => v !== undefined) : (value ?? {});
   }
   // Built key by key from the schema itself, so it has the shape SchemaValue<S> describes.
-  return { value: out as SchemaValue<S>, problems };
+  return { value: out as SchemaValue<S>, problems, incomplete };
 }
 
 function readSection(section: Section, name: string, raw: TomlValue | undefined, ctx: Context, problems: Problem[]): unknown {
@@ -51,8 +64,10 @@ function readSection(section: Section, name: string, raw: TomlValue | undefined,
   return raw.map((entry, i) => readFields(section.fields, entry, [name, i], ctx, problems));
 }
 
-function readFields(fields: Fields, raw: { [key: string]: TomlValue }, at: KeyPath, ctx: Context, problems: Problem[]): Record<string, unknown> {
+/** The table's values, or undefined when a required one is missing or wrong (the problem is recorded). */
+function readFields(fields: Fields, raw: { [key: string]: TomlValue }, at: KeyPath, ctx: Context, problems: Problem[]): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
+  let complete = true;
   for (const key of Object.keys(raw)) {
     if (!Object.hasOwn(fields, key)) problems.push(unknownKey(fields, at, key, ctx.homeOf(key)));
   }
@@ -62,6 +77,7 @@ function readFields(fields: Fields, raw: { [key: string]: TomlValue }, at: KeyPa
     if (given === undefined) {
       if (f.presence === "required") {
         problems.push({ path, message: `Missing required key "${key}" in ${sectionName(at)}`, fix: `Add ${formatKey(key)} = ${formatToml(f.example)}` });
+        complete = false;
       } else if (f.default !== undefined) {
         // Defaults are TOML values read like written ones; a default that fails is a bug in the schema.
         out[key] = f.read(f.default, ctx);
@@ -74,9 +90,12 @@ function readFields(fields: Fields, raw: { [key: string]: TomlValue }, at: KeyPa
       if (!(e instanceof BadValue)) throw e;
       const fix = e.fix ?? `For example: ${formatKey(key)} = ${formatToml(f.example)}`;
       problems.push({ path: [...path, ...e.at], message: e.message, fix });
+      // Carry on with the default (or without the key) so cross-key checks still see a well-typed value.
+      if (f.default !== undefined) out[key] = f.read(f.default, ctx);
+      if (f.presence === "required") complete = false;
     }
   }
-  return out;
+  return complete ? out : undefined;
 }
 
 /** `[cluster]`, `forward[1]` — how the enclosing table reads in a message. */

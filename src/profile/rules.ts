@@ -21,11 +21,12 @@ export type ProxySettings = Omit<RawProxy, "username" | "password"> & { auth?: {
 
 export type ShapedProfile = Omit<RawProfile, "target" | "proxy"> & { target: Target; proxy: ProxySettings };
 
-export function applyRules(raw: RawProfile, problems: Problem[]): ShapedProfile {
+/** `incomplete` names arrays of tables that lost entries (see SchemaReading); index-naming checks skip them. */
+export function applyRules(raw: RawProfile, problems: Problem[], incomplete: ReadonlySet<string> = new Set()): ShapedProfile {
   const { target: _t, proxy: _p, ...rest } = raw;
   const target = shapeTarget(raw.target, problems);
   const proxy = shapeProxy(raw.proxy, problems);
-  checkPorts(raw, problems);
+  if (!incomplete.has("forward")) checkPorts(raw, problems);
   return { ...rest, target, proxy };
 }
 
