@@ -1,0 +1,60 @@
+/** Errors of the wire layer and the mapping between reset reasons and KfwdError codes. */
+import { KfwdError } from "../errors";
+import { RESET_REASON_NAMES, ResetReason } from "./constants";
+
+export function wireProtocolError(reason: string, bytes?: Uint8Array): KfwdError {
+  const seen = bytes ? ` (bytes: ${preview(bytes)})` : "";
+  return new KfwdError(
+    "KFWD_WIRE_PROTOCOL",
+    `Cannot decode the agent connection: ${reason}${seen}`,
+    "The peer is not a kfwd agent of a compatible version, or something else writes to its stdout.",
+  );
+}
+
+/** Stray output is often text (a shell error, a banner): show it as text when it is, else as hex. */
+function preview(bytes: Uint8Array): string {
+  const head = Buffer.from(bytes.subarray(0, 48));
+  const printable = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+  return printable ? JSON.stringify(head.toString("latin1")) : head.toString("hex");
+}
+
+const DIAL_CODES: Readonly<Record<number, string>> = {
+  [ResetReason.REFUSED]: "KFWD_DIAL_REFUSED",
+  [ResetReason.UNREACHABLE]: "KFWD_DIAL_UNREACHABLE",
+  [ResetReason.NAME_NOT_FOUND]: "KFWD_DIAL_NAME_NOT_FOUND",
+  [ResetReason.TIMEOUT]: "KFWD_DIAL_TIMEOUT",
+};
+
+const DIAL_HINTS: Readonly<Record<number, string>> = {
+  [ResetReason.REFUSED]: "Nothing listens on that port in the cluster; check the Service's targetPort.",
+  [ResetReason.UNREACHABLE]: "The pod has no route to that address; check the address and NetworkPolicies.",
+  [ResetReason.NAME_NOT_FOUND]: "The pod's resolver does not know that name; check spelling and namespace (svc.ns).",
+  [ResetReason.TIMEOUT]: "The address did not answer; a NetworkPolicy may drop the traffic.",
+};
+
+export function resetReasonName(reason: number): string {
+  return RESET_REASON_NAMES[reason] ?? `reason ${reason}`;
+}
+
+/** Why `Mux.open` failed, as the error the caller sees. */
+export function dialError(target: { host: string; port: number }, reason: number, message: string): KfwdError {
+  const detail = message || resetReasonName(reason);
+  return new KfwdError(
+    DIAL_CODES[reason] ?? "KFWD_DIAL_FAILED",
+    `Cannot connect to "${target.host}:${target.port}" from the agent: ${detail}`,
+    DIAL_HINTS[reason],
+  );
+}
+
+/**
+ * A stream the peer reset after it was established. It carries code ECONNRESET on purpose: to whoever pipes
+ * the stream into a socket it is exactly a TCP reset, and `isPeerHangup` treats it as a quiet close.
+ */
+export function streamResetError(streamId: number, reason: number, message: string): Error & { code: string; reason: number } {
+  const text = `Stream ${streamId} reset by peer: ${resetReasonName(reason)}${message ? ` (${message})` : ""}`;
+  return Object.assign(new Error(text), { code: "ECONNRESET", reason });
+}
+
+export function sessionClosedError(message: string): KfwdError {
+  return new KfwdError("KFWD_SESSION_CLOSED", `Cannot use the agent connection: ${message}`);
+}

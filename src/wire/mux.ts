@@ -1,0 +1,315 @@
+/**
+ * A session: one transport carrying many streams, calls and pings (docs/wire-protocol.md). The same class runs
+ * on the host (role "client") and in the agent (role "agent"); they differ only in which stream ids they
+ * allocate (client odd, agent even) and in who sends keepalive pings.
+ */
+import { performance } from "node:perf_hooks";
+import { DEFAULT_INITIAL_WINDOW, Flag, FrameType, MAX_WINDOW, ResetReason } from "./constants";
+import { FrameDecoder } from "./codec";
+import { decodeHello, decodeOpen, decodeReason, encodeHello, encodeOpen, encodeReason, type OpenTarget } from "./payloads";
+import { dialError, resetReasonName, sessionClosedError, wireProtocolError } from "./errors";
+import { CallEndpoint, type CallHandlers, type CallMap } from "./calls";
+import { PROTOCOL_VERSION, callCapability, settleVersion } from "./version";
+import { SendScheduler } from "./scheduler";
+import { MuxStream, type StreamSession } from "./stream";
+import type { Transport } from "./transport";
+import { KfwdError } from "../errors";
+
+export interface PeerHello {
+  /** The settled version: min(ours, theirs). */
+  version: number;
+  capabilities: string[];
+  info: Record<string, string>;
+}
+
+/** A stream the peer wants to open; the handler must call exactly one of accept/reject. */
+export interface IncomingOpen {
+  target: OpenTarget;
+  accept(): MuxStream;
+  reject(reason: number, message?: string): void;
+}
+
+export interface MuxOptions {
+  role: "client" | "agent";
+  capabilities?: string[];
+  onStream?: (req: IncomingOpen) => void;
+  handlers?: Partial<CallHandlers>;
+  log?: (msg: string) => void;
+  /** Receive window granted to each stream (bytes). */
+  initialWindow?: number;
+  /** Sent in HELLO: who we are (agent version, pid, ...). */
+  info?: Record<string, string>;
+  /** Ping this often so the agent knows the client is alive (client default 10 s; 0 disables). Lowered to a
+   *  third of the agent's advertised idle timeout (HELLO info "idleTimeoutMs"). */
+  keepaliveMs?: number;
+  /** Highest version to offer; only tests set it, to play an older or newer peer. */
+  protocolVersion?: number;
+}
+
+const DEFAULT_KEEPALIVE_MS = 10_000;
+
+export class Mux {
+  readonly ready: Promise<PeerHello>;
+  readonly closed: Promise<Error | undefined>;
+  /** performance.now() when the last bytes arrived (the agent's idle timer reads it). */
+  lastReceivedAt = performance.now();
+
+  private readonly role: "client" | "agent";
+  private readonly log: (msg: string) => void;
+  private readonly window: number;
+  private readonly decoder: FrameDecoder;
+  private readonly scheduler: SendScheduler;
+  private readonly calls: CallEndpoint;
+  private readonly streamSession: StreamSession;
+  private readonly streams = new Map<number, MuxStream>();
+  private readonly opening = new Map<number, { target: OpenTarget; resolve: (s: MuxStream) => void; reject: (e: Error) => void }>();
+  private readonly pings = new Map<number, { start: number; resolve: (rtt: number) => void; reject: (e: Error) => void }>();
+  private nextStreamId: number;
+  private lastPeerStreamId = 0;
+  private nextPing = 1;
+  private peer: (PeerHello & { window: number }) | undefined;
+  private resolveReady!: (hello: PeerHello) => void;
+  private rejectReady!: (error: Error) => void;
+  private resolveClosed!: (error: Error | undefined) => void;
+  private ended = false;
+  private keepalive: ReturnType<typeof setInterval> | undefined;
+  private bytesReceived = 0;
+  private rttMs: number | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: MuxOptions,
+  ) {
+    this.role = options.role;
+    this.log = options.log ?? (() => {});
+    this.window = Math.min(MAX_WINDOW, Math.max(1024, options.initialWindow ?? DEFAULT_INITIAL_WINDOW));
+    this.nextStreamId = this.role === "client" ? 1 : 2;
+    this.ready = new Promise<PeerHello>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => {}); // a failed handshake is also reported through `closed`
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.scheduler = new SendScheduler(transport);
+    this.streamSession = {
+      schedule: (stream) => this.scheduler.schedule(stream),
+      sendControl: (type, flags, id, payload) => this.scheduler.sendControl(type, flags, id, payload),
+      forget: (stream) => {
+        if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+      },
+    };
+    this.calls = new CallEndpoint((t, f, id, p) => this.scheduler.sendControl(t, f, id, p), options.handlers ?? {}, this.log);
+    this.decoder = new FrameDecoder((type, flags, id, payload) => this.onFrame(type, flags, id, payload));
+
+    transport.onData((data) => {
+      if (this.ended) return;
+      this.lastReceivedAt = performance.now();
+      this.bytesReceived += data.length;
+      try {
+        this.decoder.push(data);
+      } catch (error) {
+        this.fail(error instanceof KfwdError ? error : wireProtocolError(String(error)));
+      }
+    });
+    transport.onClose((error) => this.finish(error, sessionClosedError(error ? error.message : "the connection ended")));
+
+    const capabilities = [...(options.capabilities ?? []), ...this.calls.methods().map(callCapability)];
+    const hello = { version: options.protocolVersion ?? PROTOCOL_VERSION, window: this.window, capabilities, info: options.info ?? {} };
+    this.scheduler.sendControl(FrameType.HELLO, 0, 0, encodeHello(hello));
+  }
+
+  async open(target: { host: string; port: number }): Promise<MuxStream> {
+    if (!this.peer) await this.ready;
+    if (this.ended) throw sessionClosedError("the session is closed");
+    const id = this.nextStreamId;
+    if (id > 0xffff_fffd) throw new KfwdError("KFWD_WIRE_IDS_EXHAUSTED", "Cannot open a stream: stream ids are exhausted", "Start a new session.");
+    this.nextStreamId += 2;
+    const payload = encodeOpen(target);
+    return new Promise((resolve, reject) => {
+      this.opening.set(id, { target, resolve, reject });
+      this.scheduler.sendControl(FrameType.OPEN, 0, id, payload);
+    });
+  }
+
+  async call<M extends keyof CallMap>(method: M, params: CallMap[M]["params"]): Promise<CallMap[M]["result"]> {
+    const peer = this.peer ?? (await this.ready);
+    if (this.ended) throw sessionClosedError("the session is closed");
+    if (!peer.capabilities.includes(callCapability(method))) {
+      throw new KfwdError("KFWD_CALL_UNSUPPORTED", `Cannot call "${method}": the agent does not offer it`, "Update the agent (it is sent by the same kfwd build), or use a newer kfwd.");
+    }
+    return (await this.calls.call(method, params)) as CallMap[M]["result"];
+  }
+
+  async ping(): Promise<number> {
+    if (!this.peer) await this.ready;
+    if (this.ended) throw sessionClosedError("the session is closed");
+    const seq = this.nextPing++;
+    const payload = Buffer.alloc(8);
+    payload.writeUInt32BE(seq, 4);
+    return new Promise((resolve, reject) => {
+      this.pings.set(seq, { start: performance.now(), resolve, reject });
+      this.scheduler.sendControl(FrameType.PING, 0, 0, payload);
+    });
+  }
+
+  stats(): { openStreams: number; bytesSent: number; bytesReceived: number; rttMs: number | undefined } {
+    return { openStreams: this.streams.size, bytesSent: this.scheduler.bytesSent, bytesReceived: this.bytesReceived, rttMs: this.rttMs };
+  }
+
+  /** Say goodbye (GOAWAY) and close the transport. Streams still open are reset. */
+  close(reason?: string): void {
+    if (this.ended) return;
+    this.scheduler.sendControl(FrameType.GOAWAY, 0, 0, encodeReason(ResetReason.NORMAL, reason ?? ""));
+    this.scheduler.flushNow();
+    this.finish(undefined, sessionClosedError(reason ?? "the session was closed"));
+    this.transport.close();
+  }
+
+  // ---- frames --------------------------------------------------------------------------------------------------
+
+  private onFrame(type: number, flags: number, id: number, payload: Buffer): void {
+    if (!this.peer) {
+      if (type !== FrameType.HELLO) throw wireProtocolError("the first frame must be HELLO", payload);
+      return this.onHello(payload);
+    }
+    switch (type) {
+      case FrameType.DATA: {
+        const stream = this.streams.get(id);
+        if (stream && !stream.handleData(payload, (flags & Flag.FIN) !== 0)) {
+          stream.reset(ResetReason.FLOW_CONTROL, "sent beyond its window");
+        }
+        return;
+      }
+      case FrameType.WINDOW_UPDATE:
+        this.streams.get(id)?.handleWindowUpdate(payload.readUInt32BE(0));
+        return;
+      case FrameType.OPEN:
+        return this.onOpen(id, payload);
+      case FrameType.ACCEPT: {
+        const pending = this.opening.get(id);
+        if (!pending) return;
+        this.opening.delete(id);
+        const stream = new MuxStream(this.streamSession, id, this.peer.window, this.window);
+        this.track(stream);
+        pending.resolve(stream);
+        return;
+      }
+      case FrameType.RESET: {
+        const { reason, message } = decodeReason(payload);
+        const pending = this.opening.get(id);
+        if (pending) {
+          this.opening.delete(id);
+          pending.reject(dialError(pending.target, reason, message));
+        } else {
+          this.streams.get(id)?.handleReset(reason, message);
+        }
+        return;
+      }
+      case FrameType.PING:
+        this.scheduler.sendControl(FrameType.PONG, 0, 0, payload);
+        return;
+      case FrameType.PONG: {
+        const seq = payload.readUInt32BE(4);
+        const waiter = this.pings.get(seq);
+        if (!waiter) return;
+        this.pings.delete(seq);
+        this.rttMs = performance.now() - waiter.start;
+        waiter.resolve(this.rttMs);
+        return;
+      }
+      case FrameType.CALL:
+        return this.calls.handleCall(id, flags, payload);
+      case FrameType.REPLY:
+        return this.calls.handleReply(id, flags, payload);
+      case FrameType.GOAWAY: {
+        const { reason, message } = decodeReason(payload);
+        const detail = `the peer closed the session (${resetReasonName(reason)}${message ? `: ${message}` : ""})`;
+        const error = reason === ResetReason.NORMAL ? undefined : new KfwdError("KFWD_SESSION_CLOSED", `Cannot continue the agent session: ${detail}`);
+        this.finish(error, sessionClosedError(detail));
+        this.transport.close();
+        return;
+      }
+      case FrameType.HELLO:
+        throw wireProtocolError("HELLO sent twice");
+    }
+  }
+
+  private onHello(payload: Buffer): void {
+    const hello = decodeHello(payload);
+    const ours = this.options.protocolVersion ?? PROTOCOL_VERSION;
+    const version = settleVersion(ours, hello.version);
+    if (version === undefined) {
+      throw new KfwdError("KFWD_WIRE_VERSION", `Cannot talk to the agent: it speaks protocol version ${hello.version}, this kfwd needs at least ${ours}`, "Use matching kfwd and agent builds.");
+    }
+    this.peer = { version, capabilities: hello.capabilities, info: hello.info, window: Math.min(MAX_WINDOW, hello.window) };
+    this.startKeepalive(hello.info);
+    this.resolveReady({ version, capabilities: hello.capabilities, info: hello.info });
+  }
+
+  private onOpen(id: number, payload: Buffer): void {
+    const peerParity = this.role === "client" ? 0 : 1;
+    if (id === 0 || id % 2 !== peerParity || id <= this.lastPeerStreamId) throw wireProtocolError(`OPEN with invalid stream id ${id}`);
+    this.lastPeerStreamId = id;
+    const target = decodeOpen(payload);
+    let answered = false;
+    const reject = (reason: number, message = ""): void => {
+      if (answered || this.ended) return;
+      answered = true;
+      this.scheduler.sendControl(FrameType.RESET, 0, id, encodeReason(reason, message));
+    };
+    const accept = (): MuxStream => {
+      if (answered) throw new Error(`stream ${id} was already answered`);
+      answered = true;
+      const stream = new MuxStream(this.streamSession, id, this.peer!.window, this.window);
+      this.track(stream);
+      if (this.ended) stream.abort(sessionClosedError("the session is closed"));
+      else this.scheduler.sendControl(FrameType.ACCEPT, 0, id);
+      return stream;
+    };
+    if (!this.options.onStream) return reject(ResetReason.REFUSED, "this side accepts no streams");
+    this.options.onStream({ target, accept, reject });
+  }
+
+  private track(stream: MuxStream): void {
+    this.streams.set(stream.id, stream);
+    stream.once("close", () => this.streamSession.forget(stream));
+  }
+
+  private startKeepalive(info: Record<string, string>): void {
+    let every = this.options.keepaliveMs ?? (this.role === "client" ? DEFAULT_KEEPALIVE_MS : 0);
+    const idle = Number(info["idleTimeoutMs"]);
+    if (every > 0 && idle > 0) every = Math.min(every, Math.max(100, Math.floor(idle / 3)));
+    if (every <= 0) return;
+    this.keepalive = setInterval(() => this.ping().catch(() => {}), every);
+    this.keepalive.unref?.();
+  }
+
+  // ---- ending --------------------------------------------------------------------------------------------------
+
+  /** A protocol error: tell the peer why, then end. */
+  private fail(error: KfwdError): void {
+    if (this.ended) return;
+    this.log(error.message);
+    this.scheduler.sendControl(FrameType.GOAWAY, 0, 0, encodeReason(ResetReason.PROTOCOL_ERROR, error.message));
+    this.scheduler.flushNow();
+    this.finish(error, error);
+    this.transport.close();
+  }
+
+  private finish(error: Error | undefined, pendingError: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.scheduler.stop();
+    this.rejectReady(error ?? pendingError);
+    const hangup = Object.assign(new Error(pendingError.message), { code: "ECONNRESET" });
+    for (const stream of [...this.streams.values()]) stream.abort(hangup);
+    this.streams.clear();
+    for (const pending of this.opening.values()) pending.reject(pendingError);
+    this.opening.clear();
+    for (const ping of this.pings.values()) ping.reject(pendingError);
+    this.pings.clear();
+    this.calls.failAll(pendingError);
+    this.resolveClosed(error);
+  }
+}

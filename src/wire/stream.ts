@@ -1,0 +1,225 @@
+/**
+ * One multiplexed connection as a node Duplex. Both directions are credit flow controlled:
+ * - writable: bytes wait here until the peer granted credit; the session's scheduler takes them a frame at a
+ *   time (round-robin across streams) and the write callback fires once they are on the transport;
+ * - readable: the peer may have at most `window` bytes unread here; credit goes back (WINDOW_UPDATE) only as
+ *   the consumer drains the buffer, so a reader that stops reading stops its sender and nobody else.
+ */
+import { Duplex } from "node:stream";
+import { Flag, FrameType, HEADER_SIZE, MAX_WINDOW, ResetReason } from "./constants";
+import { writeFrame } from "./codec";
+import { encodeReason, encodeU32 } from "./payloads";
+import { streamResetError } from "./errors";
+
+/** What a stream needs from its session. */
+export interface StreamSession {
+  /** The stream has something to send (data with credit, or FIN). */
+  schedule(stream: MuxStream): void;
+  sendControl(type: number, flags: number, streamId: number, payload?: Uint8Array): void;
+  /** The stream is finished on the wire; drop it from the table. */
+  forget(stream: MuxStream): void;
+}
+
+type WriteCallback = (error?: Error | null) => void;
+
+export class MuxStream extends Duplex {
+  // Writable side.
+  private readonly chunks: Buffer[] = [];
+  private headOffset = 0;
+  /** Bytes queued and not yet planned into a frame. */
+  private unplanned = 0;
+  private enqueuedTotal = 0;
+  private sentTotal = 0;
+  private readonly callbacks: { end: number; cb: WriteCallback }[] = [];
+  private sendCredit: number;
+  private finalCallback: WriteCallback | undefined;
+  private finPlanned = false;
+  private finSent = false;
+  /** Set by the scheduler while the stream sits in its round-robin ring. */
+  queued = false;
+
+  // Readable side.
+  private received = 0;
+  private granted = 0;
+  private finReceived = false;
+
+  private resetSent = false;
+  private resetReceived = false;
+
+  constructor(
+    private readonly session: StreamSession,
+    readonly id: number,
+    peerWindow: number,
+    /** Our receive window: the most the peer may have unread here. */
+    private readonly window: number,
+  ) {
+    super({ allowHalfOpen: true, readableHighWaterMark: Math.max(1, window >>> 1), writableHighWaterMark: 64 * 1024 });
+    this.sendCredit = peerWindow;
+  }
+
+  /** Abort the stream in both directions and tell the peer why. */
+  reset(reason: number = ResetReason.CANCELLED, message = ""): void {
+    if (!this.resetSent && !this.resetReceived && !(this.finSent && this.finReceived)) {
+      this.resetSent = true;
+      this.session.sendControl(FrameType.RESET, 0, this.id, encodeReason(reason, message));
+    }
+    this.destroy();
+  }
+
+  // ---- called by the session -------------------------------------------------------------------------------
+
+  /** DATA arrived. Returns false if the peer overran its credit (the session then resets the stream). */
+  handleData(payload: Buffer, fin: boolean): boolean {
+    if (this.finReceived || this.destroyed) return true; // after our RESET, frames in flight are dropped
+    this.received += payload.length;
+    if (this.received - this.granted > this.window) return false;
+    if (payload.length > 0) this.push(payload);
+    if (fin) {
+      this.finReceived = true;
+      this.push(null);
+      this.maybeForget();
+    } else {
+      this.grantCredit(this.window >>> 2);
+    }
+    return true;
+  }
+
+  handleWindowUpdate(increment: number): void {
+    this.sendCredit = Math.min(MAX_WINDOW, this.sendCredit + increment);
+    if (this.unplanned > 0) this.session.schedule(this);
+  }
+
+  handleReset(reason: number, message: string): void {
+    this.resetReceived = true;
+    this.destroy(streamResetError(this.id, reason, message));
+  }
+
+  /** The session ended under us. */
+  abort(error: Error): void {
+    this.resetReceived = true; // nothing more can be sent
+    this.destroy(error);
+  }
+
+  /** How many payload bytes the next frame may carry (0 with a FIN is a bare FIN), or -1 for nothing to send. */
+  planFrame(max: number): number {
+    if (this.destroyed) return -1;
+    const n = Math.min(max, this.unplanned, this.sendCredit);
+    if (n > 0) {
+      this.unplanned -= n;
+      this.sendCredit -= n;
+      return n;
+    }
+    if (this.finalCallback && this.unplanned === 0 && !this.finPlanned) {
+      this.finPlanned = true;
+      return 0;
+    }
+    return -1;
+  }
+
+  /** Writes a planned frame of `n` payload bytes into `target`; returns the offset after it. */
+  emitFrame(target: Buffer, offset: number, n: number): number {
+    const fin = n === 0 && this.finPlanned && !this.finSent;
+    const flags = fin ? Flag.FIN : 0;
+    writeFrame(target, offset, FrameType.DATA, flags, this.id);
+    target[offset + 2] = n >>> 8;
+    target[offset + 3] = n & 0xff;
+    let at = offset + HEADER_SIZE;
+    let left = n;
+    while (left > 0) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(left, chunk.length - this.headOffset);
+      chunk.copy(target, at, this.headOffset, this.headOffset + take);
+      at += take;
+      left -= take;
+      this.headOffset += take;
+      if (this.headOffset === chunk.length) {
+        this.chunks.shift();
+        this.headOffset = 0;
+      }
+    }
+    this.sentTotal += n;
+    if (fin) this.finSent = true;
+    return at;
+  }
+
+  /** After the batch holding this stream's frames went to the transport: release writers waiting on it. */
+  afterSend(): void {
+    while (this.callbacks.length > 0 && this.callbacks[0]!.end <= this.sentTotal) this.callbacks.shift()!.cb();
+    if (this.finSent && this.finalCallback) {
+      const cb = this.finalCallback;
+      this.finalCallback = undefined;
+      cb();
+      this.maybeForget();
+    }
+  }
+
+  hasSendable(): boolean {
+    return (this.unplanned > 0 && this.sendCredit > 0) || (!!this.finalCallback && this.unplanned === 0 && !this.finPlanned);
+  }
+
+  private get peerCredit(): number {
+    return this.window - (this.received - this.granted);
+  }
+
+  // ---- Duplex ------------------------------------------------------------------------------------------------
+
+  override _read(): void {
+    this.grantCredit(this.window >>> 2);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: WriteCallback): void {
+    let bytes = 0;
+    for (const { chunk } of chunks) {
+      if (chunk.length === 0) continue;
+      this.chunks.push(chunk);
+      bytes += chunk.length;
+    }
+    this.enqueue(bytes, cb);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
+    if (chunk.length > 0) this.chunks.push(chunk);
+    this.enqueue(chunk.length, cb);
+  }
+
+  override _final(cb: WriteCallback): void {
+    this.finalCallback = cb;
+    this.session.schedule(this);
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    if (!this.resetSent && !this.resetReceived && !(this.finSent && this.finReceived)) {
+      this.resetSent = true;
+      this.session.sendControl(FrameType.RESET, 0, this.id, encodeReason(ResetReason.CANCELLED));
+    }
+    this.chunks.length = 0;
+    this.unplanned = 0;
+    this.session.forget(this);
+    cb(error);
+  }
+
+  private enqueue(bytes: number, cb: WriteCallback): void {
+    if (bytes === 0) return cb();
+    this.enqueuedTotal += bytes;
+    this.unplanned += bytes;
+    this.callbacks.push({ end: this.enqueuedTotal, cb });
+    this.session.schedule(this);
+  }
+
+  /**
+   * Give the peer back the credit for bytes the consumer has taken out of the buffer. Waits until at least
+   * `threshold` bytes are owed so updates are not sent per chunk, except when the peer is nearly out of credit.
+   */
+  private grantCredit(threshold: number): void {
+    if (this.finReceived || this.destroyed) return;
+    const drained = this.received - this.readableLength - this.granted;
+    if (drained <= 0) return;
+    if (drained < threshold && this.peerCredit >= threshold) return;
+    this.granted += drained;
+    this.session.sendControl(FrameType.WINDOW_UPDATE, 0, this.id, encodeU32(drained));
+  }
+
+  private maybeForget(): void {
+    if (this.finSent && this.finReceived) this.session.forget(this);
+  }
+}
