@@ -1,0 +1,112 @@
+/**
+ * How the proxies reach a destination. The proxies never open sockets themselves: they take a `Dialer`, so the
+ * same SOCKS5/HTTP code serves the tunnel to the agent (dial from the pod), the host (dial directly), and tests.
+ */
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import { KfwdError } from "../errors";
+
+export interface Destination {
+  /** An IPv4/IPv6 literal (no brackets) or a DNS name, unresolved: whoever dials resolves it where it dials. */
+  host: string;
+  port: number;
+}
+
+/** Opens a connected byte stream to `dest`. Rejects with a KfwdError whose code is one of DIAL_ERROR. */
+export type Dialer = (dest: Destination) => Promise<Duplex>;
+
+/** Stable codes a dial fails with; the proxies turn them into SOCKS5 reply codes and HTTP statuses. */
+export const DIAL_ERROR = {
+  refused: "KFWD_DIAL_REFUSED",
+  unreachable: "KFWD_DIAL_UNREACHABLE",
+  nameNotFound: "KFWD_DIAL_NAME_NOT_FOUND",
+  timeout: "KFWD_DIAL_TIMEOUT",
+  failed: "KFWD_DIAL_FAILED",
+  denied: "KFWD_DIAL_DENIED",
+} as const;
+
+export type DialErrorCode = (typeof DIAL_ERROR)[keyof typeof DIAL_ERROR];
+
+const DIAL_CODES = new Set<string>(Object.values(DIAL_ERROR));
+
+/** Socket errno → dial error. */
+const ERRNO_TO_DIAL: Record<string, DialErrorCode> = {
+  ECONNREFUSED: DIAL_ERROR.refused,
+  EHOSTUNREACH: DIAL_ERROR.unreachable,
+  ENETUNREACH: DIAL_ERROR.unreachable,
+  EHOSTDOWN: DIAL_ERROR.unreachable,
+  ENETDOWN: DIAL_ERROR.unreachable,
+  EADDRNOTAVAIL: DIAL_ERROR.unreachable,
+  ENOTFOUND: DIAL_ERROR.nameNotFound,
+  EAI_NONAME: DIAL_ERROR.nameNotFound,
+  EAI_NODATA: DIAL_ERROR.nameNotFound,
+  EAI_AGAIN: DIAL_ERROR.nameNotFound,
+  DNS_ENOTFOUND: DIAL_ERROR.nameNotFound,
+  ETIMEDOUT: DIAL_ERROR.timeout,
+  EACCES: DIAL_ERROR.denied,
+  EPERM: DIAL_ERROR.denied,
+};
+
+const REASONS: Record<DialErrorCode, string> = {
+  [DIAL_ERROR.refused]: "connection refused",
+  [DIAL_ERROR.unreachable]: "host unreachable",
+  [DIAL_ERROR.nameNotFound]: "name not found",
+  [DIAL_ERROR.timeout]: "timed out",
+  [DIAL_ERROR.failed]: "connection failed",
+  [DIAL_ERROR.denied]: "not allowed",
+};
+
+/** "host:port", with brackets around IPv6 literals. */
+export function formatDestination(dest: Destination): string {
+  return dest.host.includes(":") ? `[${dest.host}]:${dest.port}` : `${dest.host}:${dest.port}`;
+}
+
+/** Exported so the agent maps its own connect errors exactly as the host does. */
+export function dialErrorFromErrno(errno: string | undefined): DialErrorCode {
+  return (errno !== undefined ? ERRNO_TO_DIAL[errno] : undefined) ?? DIAL_ERROR.failed;
+}
+
+/** Builds the KfwdError a dial rejects with: `Cannot connect to "host:port": <reason>`. */
+export function dialError(code: DialErrorCode, dest: Destination, detail?: string, cause?: unknown): KfwdError {
+  const reason = detail === undefined ? REASONS[code] : `${REASONS[code]} (${detail})`;
+  return new KfwdError(code, `Cannot connect to "${formatDestination(dest)}": ${reason}`, undefined, { cause });
+}
+
+/** The DIAL_ERROR code of anything a dialer threw; unknown errors count as `failed`. */
+export function dialErrorCode(e: unknown): DialErrorCode {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && DIAL_CODES.has(code)) return code as DialErrorCode;
+  return dialErrorFromErrno(typeof code === "string" ? code : undefined);
+}
+
+export interface DirectDialerOptions {
+  /** Give up a connect after this long (the OS default is minutes). Default 15 s. */
+  timeoutMs?: number;
+}
+
+/** Dials from the host with net.connect; names resolve with the host's resolver. */
+export function directDialer(options: DirectDialerOptions = {}): Dialer {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  return (dest) =>
+    new Promise<Duplex>((resolve, reject) => {
+      // allowHalfOpen: a peer's FIN must not end our write side; splice() propagates half-close explicitly.
+      const socket = net.connect({ host: dest.host, port: dest.port, allowHalfOpen: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(dialError(DIAL_ERROR.timeout, dest, `after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onError = (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(dialError(dialErrorFromErrno(err.code), dest, err.code, err));
+      };
+      socket.once("error", onError);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.removeListener("error", onError);
+        // Until the caller attaches its own handlers, an error must not crash the process.
+        socket.on("error", () => {});
+        socket.setNoDelay(true);
+        resolve(socket);
+      });
+    });
+}
