@@ -28,7 +28,7 @@ function run(argv: string[]): number {
       "Use one of: npm run lab -- up | down | status",
     );
   }
-  if (process.getuid?.() !== 0) {
+  if (cmd !== "status" && process.getuid?.() !== 0) {
     throw new KfwdError(
       "KFWD_LAB_NEEDS_ROOT",
       `Cannot run "lab ${cmd}": the lab needs root (network namespaces, mounts, containerd)`,

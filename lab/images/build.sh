@@ -47,7 +47,7 @@ for lib in $(ldd "$bun_exe" | grep -o '/[^ ]*'); do
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nbun:x:1000:1000::/home/bun:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' >"$r/etc/passwd"
 printf 'root:x:0:\nbun:x:1000:\nnogroup:x:65534:\n' >"$r/etc/group"
-printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
+printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$r/etc/nsswitch.conf"
 chown -R 1000:1000 "$r/home/bun"
 oci_archive "docker.io/oven/bun:$BUN_VERSION-slim" "$r" \
   '{"Cmd":["/usr/local/bin/bun"],"WorkingDir":"/home/bun/app","Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","BUN_RUNTIME_TRANSPILER_CACHE_PATH=0","BUN_INSTALL_BIN=/usr/local/bin"]}' \
