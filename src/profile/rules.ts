@@ -17,9 +17,12 @@ export type Target =
   | { kind: "none" };
 
 type RawProxy = RawProfile["proxy"];
-export type ProxySettings = Omit<RawProxy, "username" | "password"> & { auth?: { username: string; password: string } };
+/** Flattens an intersection into one object type, so editors show the plain shape. */
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-export type ShapedProfile = Omit<RawProfile, "target" | "proxy"> & { target: Target; proxy: ProxySettings };
+export type ProxySettings = Simplify<Omit<RawProxy, "username" | "password"> & { auth?: { username: string; password: string } }>;
+
+export type ShapedProfile = Simplify<Omit<RawProfile, "target" | "proxy"> & { target: Target; proxy: ProxySettings }>;
 
 /** `incomplete` names arrays of tables that lost entries (see SchemaReading); index-naming checks skip them. */
 export function applyRules(raw: RawProfile, problems: Problem[], incomplete: ReadonlySet<string> = new Set()): ShapedProfile {
