@@ -106,7 +106,8 @@ export function stringMap<M extends Meta>(meta: M, key: Check<string>, type = "t
       const reason = key(k);
       if (reason !== undefined) throw new BadValue(`Key ${JSON.stringify(k)}: ${reason}`, undefined, [k]);
       if (typeof v !== "string") throw new BadValue(`Expected string values, ${JSON.stringify(k)} is ${describeToml(v)}`, 'Quote the value: numbers and booleans become strings in the environment anyway.', [k]);
-      out[k] = v;
+      // defineProperty, not assignment: a key named "__proto__" must stay a plain entry.
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     }
     return out;
   });

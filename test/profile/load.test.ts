@@ -97,6 +97,11 @@ describe("env", () => {
     const p = ok('[env]\ninclude = ["DB_*"]\nexclude = []\nset = { LOG_LEVEL = "debug", "A.B" = "x" }');
     expect(p.env).toEqual({ include: ["DB_*"], exclude: [], set: { LOG_LEVEL: "debug", "A.B": "x" } });
   });
+  test('"__proto__" stays an ordinary variable name', () => {
+    const set = ok('[env]\nset = { "__proto__" = "x" }').env.set;
+    expect(Object.keys(set)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(set)).toBe(Object.prototype);
+  });
   test("bad items point at the item", () => {
     expect(problem('[env]\nexclude = [\n  "A",\n  "B=C",\n]')).toMatch(/profile\.toml:4:3: env\.exclude\[1\]: .*cannot contain '='/);
     expect(problem("[env]\nset = { LOG_LEVEL = 1 }")).toMatch(/profile\.toml:2:9: env\.set\.LOG_LEVEL: Expected string values/);
