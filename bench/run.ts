@@ -91,7 +91,7 @@ try {
 | throughput, SOCKS → tunnel → agent → sink | ${f(r.throughput.kfwdMBps)} MB/s | |
 | ratio | ${f(r.throughput.ratio, 2)} | ≥ 0.5 |
 | added latency p50 / p99 (1-byte echo) | ${f(r.latencyUs.addedP50, 0)} / ${f(r.latencyUs.addedP99, 0)} µs | p50 ≤ 100 µs |
-| 1000 concurrent streams | ${r.concurrent.completed}/${r.concurrent.n} in ${f(r.concurrent.seconds, 2)} s, p99 ${f(r.concurrent.p99 / 1000, 1)} ms | all complete |
+| 1000 concurrent streams | ${r.concurrent.completed}/${r.concurrent.n} in ${f(r.concurrent.seconds, 2)} s, p99 ${f((r.concurrent.p99 ?? NaN) / 1000, 1)} ms | all complete |
 | small request p50 / p99 during a bulk transfer | ${f(r.underLoadUs.p50, 0)} / ${f(r.underLoadUs.p99, 0)} µs | |
 | peak RSS kfwd, ${BYTES >> 20} MiB / ${BYTES >> 22} MiB | ${f(r.peakRssMb.kfwd)} / ${f(r.peakRssMb.kfwdQuarter)} MB | ≤ 80 MB, flat |
 | peak RSS agent, ${BYTES >> 20} MiB / ${BYTES >> 22} MiB | ${f(r.peakRssMb.agent)} / ${f(r.peakRssMb.agentQuarter)} MB | ≤ 60 MB, flat |`);

@@ -1,7 +1,7 @@
 import { selectEnv, type EnvSelection } from "../env/select";
 import { proxyVariables } from "../env/proxy-vars";
-import { directDialer, routingDialer, type Dialer } from "../proxy/dialer";
-import { RouteTable } from "../proxy/routes";
+import { directDialer, type Dialer } from "../proxy/dialer";
+import { RouteTable, routingDialer } from "../proxy/routes";
 import { startHttpProxy } from "../proxy/http";
 import { startSocks5 } from "../proxy/socks5";
 import type { ProxyServer } from "../proxy/server";
