@@ -53,17 +53,16 @@ export function tcpDialer(options: { timeoutMs: number; log: (msg: string) => vo
   };
 }
 
-/** Bytes both ways with backpressure (pipe), half-close passed on (pipe ends the other side), resets both ways. */
+/**
+ * Bytes both ways with backpressure (pipe), half-close passed on (pipe ends the other side), resets both ways.
+ * A socket's plain close needs no handling: its 'end' already ended the stream, and the FIN may still be queued.
+ */
 function splice(socket: Socket, stream: MuxStream, log: (msg: string) => void): void {
   socket.pipe(stream);
   stream.pipe(socket);
   socket.on("error", (error) => {
     if (!isPeerHangup(error)) log(`stream ${stream.id}: ${error.message}`);
     stream.reset(resetReasonFor(error), error.message);
-  });
-  socket.once("close", () => {
-    // Closed without an error but the stream still wants to send to it: the stream cannot complete.
-    if (!stream.writableFinished || !stream.readableEnded) stream.destroy();
   });
   stream.on("error", () => socket.destroy()); // reset by kfwd, or the session ended
   stream.once("close", () => {
