@@ -1,5 +1,5 @@
 /** A client and an agent Mux joined by an in-memory transport pair. */
-import { Mux, type MuxOptions } from "../../src/wire/mux";
+import { Mux, type IncomingOpen, type MuxOptions } from "../../src/wire/mux";
 import type { MuxStream } from "../../src/wire/stream";
 import { memoryTransportPair } from "../../src/wire/memory-transport";
 
@@ -11,7 +11,7 @@ export function muxPair(agent: Partial<MuxOptions> = {}, client: Partial<MuxOpti
 }
 
 /** Agent-side handler: accept every stream and echo it, ending after the peer ends. */
-export function echo(): MuxOptions["onStream"] {
+export function echo(): (request: IncomingOpen) => void {
   return (request) => {
     const stream = request.accept();
     stream.pipe(stream);
