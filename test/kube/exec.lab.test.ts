@@ -1,0 +1,78 @@
+/** The exec transport through the real lab kube-apiserver and kubelet (skips unless the lab is up). */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { KfwdError } from "../../src/errors";
+import { apiPath } from "../../src/kube/api-path";
+import { KubeClient } from "../../src/kube/client";
+import { ExecExitError, execTransport } from "../../src/kube/exec";
+import { createRunningPod, idlePod, requireLabOrSkip } from "./helpers/lab";
+import { pumpThrough } from "./helpers/pump";
+
+const lab = requireLabOrSkip();
+
+describe.skipIf(!lab)("exec transport on the lab cluster", () => {
+  const ns = lab?.namespace ?? "kfwd-e2e";
+  const pod = `kfwd-kube-exec-${process.pid}`;
+  let client: KubeClient;
+
+  beforeAll(async () => {
+    client = await KubeClient.fromKubeconfig({ kubeconfig: lab!.restricted });
+    await createRunningPod(client, ns, idlePod(pod));
+  }, 150_000);
+
+  afterAll(async () => {
+    await client?.delete(apiPath({ resource: "pods", namespace: ns, name: pod }), { ignoreNotFound: true, query: { gracePeriodSeconds: 0 } });
+  });
+
+  test("cat: 10 MiB stdin -> stdout with backpressure on v5, clean exit after half-close", async () => {
+    const t = await execTransport(client, { pod, container: "main", command: ["cat"] });
+    expect(t.protocol).toBe("v5.channel.k8s.io");
+    const r = await pumpThrough(t, 10 * 1024 * 1024);
+    console.log(`exec round trip: 10 MiB in ${r.seconds.toFixed(2)} s = ${r.mbPerSecond.toFixed(1)} MB/s; write() refused ${r.writesRefused}x, drained ${r.drains}x`);
+    expect(r.echoedOk).toBe(true);
+    expect(r.closeError).toBeUndefined();
+    expect(t.exitStatus).toEqual({ success: true, exitCode: 0 });
+  }, 120_000);
+
+  test("v4 fallback still carries bytes", async () => {
+    const t = await execTransport(client, { pod, command: ["cat"], protocols: ["v4.channel.k8s.io"] });
+    expect(t.protocol).toBe("v4.channel.k8s.io");
+    const got = new Promise<string>((resolve) => t.onData((d) => resolve(new TextDecoder().decode(d))));
+    t.write(new TextEncoder().encode("over v4\n"));
+    expect(await got).toBe("over v4\n");
+    const closed = new Promise<Error | undefined>((resolve) => t.onClose(resolve));
+    t.close();
+    expect(await closed).toBeUndefined();
+  }, 30_000);
+
+  test("stderr lines are delivered and a non-zero exit code is parsed", async () => {
+    const lines: string[] = [];
+    const t = await execTransport(client, { pod, command: ["sh", "-c", "echo first >&2; echo second >&2; echo out; exit 7"], stdin: false, onStderr: (l) => lines.push(l) });
+    let out = "";
+    t.onData((d) => (out += new TextDecoder().decode(d)));
+    const err = await new Promise<Error | undefined>((resolve) => t.onClose(resolve));
+    expect(lines).toEqual(["first", "second"]);
+    expect(out).toBe("out\n");
+    expect(err).toBeInstanceOf(ExecExitError);
+    expect((err as ExecExitError).commandExitCode).toBe(7);
+    expect(t.exitStatus?.reason).toBe("NonZeroExitCode");
+  }, 30_000);
+
+  test("WebSocket pings are answered by the API server", async () => {
+    const t = await execTransport(client, { pod, command: ["cat"], pingIntervalMs: 100 });
+    await Bun.sleep(450);
+    console.log(`exec WebSocket ping RTT: ${t.pingRttMs?.toFixed(2) ?? "no pong"} ms`);
+    expect(t.pingRttMs).toBeDefined();
+    t.closeStdin();
+    expect(await new Promise<Error | undefined>((resolve) => t.onClose(resolve))).toBeUndefined();
+  }, 30_000);
+
+  test("a missing container and a forbidden namespace are explained", async () => {
+    const missing = await execTransport(client, { pod, container: "nope", command: ["cat"] }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(KfwdError);
+    console.log(`missing container: ${(missing as KfwdError).code}: ${(missing as KfwdError).message}`);
+    expect((missing as KfwdError).message).toContain("nope");
+    const forbidden = await execTransport(client, { namespace: "kube-system", pod: "x", command: ["cat"] }).catch((e: unknown) => e);
+    expect((forbidden as KfwdError).code).toBe("KFWD_RBAC_FORBIDDEN");
+    expect((forbidden as KfwdError).hint).toContain('resources: ["pods/exec"]');
+  }, 30_000);
+});
