@@ -88,6 +88,13 @@ export class KubeClient {
     };
   }
 
+  /** After a 401 on a stream: drop cached credentials. True when fresh ones may differ (exec plugin, token file). */
+  invalidateCredentials(): boolean {
+    if (!this.#creds.canRefresh) return false;
+    this.#creds.invalidate();
+    return true;
+  }
+
   errorContext(auth?: AuthMaterial): ErrorContext & { caSource: string; tlsServerName?: string | undefined } {
     return { server: this.server, contextName: this.contextName, authMethod: auth?.method ?? "configured credentials", caSource: this.#tls.caSource, tlsServerName: this.#tls.serverName };
   }

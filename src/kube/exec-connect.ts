@@ -9,12 +9,9 @@ import { connectError } from "./api-errors";
 import { toSearchParams, type KubeClient } from "./client";
 import type { ExecProtocol } from "./exec-protocol";
 
-export async function openExecSocket(
-  client: KubeClient,
-  path: string,
-  query: Record<string, string | string[]>,
-  opts: { protocols: readonly ExecProtocol[]; timeoutMs: number; what: string },
-): Promise<WebSocket> {
+type OpenOptions = { protocols: readonly ExecProtocol[]; timeoutMs: number; what: string };
+
+export async function openExecSocket(client: KubeClient, path: string, query: Record<string, string | string[]>, opts: OpenOptions, retried = false): Promise<WebSocket> {
   const conn = await client.streamConnection();
   const url = `${conn.base}${path}?${toSearchParams(query).toString()}`;
   const tls = {
@@ -59,6 +56,7 @@ export async function openExecSocket(
   }
   const status = /Expected 101 status code: (\d+)/.exec(failure.message)?.[1];
   if (status === undefined) throw connectError(failure.error, client.errorContext(conn.auth));
+  if (status === "401" && !retried && client.invalidateCredentials()) return openExecSocket(client, path, query, opts, true);
   await diagnose(client, path, query);
   throw new KfwdError(
     "KFWD_EXEC_REFUSED",

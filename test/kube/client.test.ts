@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { KfwdError } from "../../src/errors";
 import { isKubeApiError } from "../../src/kube/api-errors";
 import { apiPath, requestAttributes, roleRuleYaml } from "../../src/kube/api-path";
 import { KubeClient, type WatchEvent } from "../../src/kube/client";
 import { type FakeApiServer, startFakeApiServer } from "./helpers/fake-apiserver";
-import { hasOpenssl, makePki } from "./helpers/pki";
+import { hasOpenssl, makePki, type TestPki } from "./helpers/pki";
 
 async function rejection(p: Promise<unknown>): Promise<KfwdError> {
   try {
@@ -40,8 +42,10 @@ describe("API paths and RBAC attributes", () => {
 
 describe.skipIf(!hasOpenssl)("KubeClient against a local TLS API server", () => {
   let fake: FakeApiServer;
+  let pki: TestPki;
   beforeAll(() => {
-    fake = startFakeApiServer(makePki());
+    pki = makePki();
+    fake = startFakeApiServer(pki);
   });
   afterAll(() => fake?.stop());
 
@@ -125,5 +129,24 @@ describe.skipIf(!hasOpenssl)("KubeClient against a local TLS API server", () => 
     const client = await KubeClient.fromKubeconfig({ kubeconfig: fake.kubeconfig });
     expect(await client.selfSubjectAccessReview({ verb: "create", resource: "pods", subresource: "exec" })).toBe(true);
     expect(await client.selfSubjectAccessReview({ verb: "delete", resource: "pods" })).toBe(false);
+  });
+
+  test("exec plugin credentials (client cert + token) reach the server; a 401 re-runs the plugin once", async () => {
+    const d = pki.dir;
+    const cred = (token: string) => JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token, clientCertificateData: pki.clientCrt, clientKeyData: pki.clientKey } });
+    writeFileSync(join(d, "cred-1.json"), cred("EXPIRED-SECRET"));
+    writeFileSync(join(d, "cred-2.json"), cred("fresh"));
+    writeFileSync(join(d, "plugin.sh"), `#!/bin/sh\necho x >> ${d}/plugin-runs\nn=$(wc -l < ${d}/plugin-runs | tr -d ' ')\ncat ${d}/cred-$n.json\n`);
+    chmodSync(join(d, "plugin.sh"), 0o755);
+    const kc = join(d, "exec-kubeconfig");
+    writeFileSync(kc, readFileSync(fake.kubeconfig, "utf8") + `- name: plugin\n  context: { cluster: fake, user: plugin-user, namespace: ns }\n`);
+    const text = readFileSync(kc, "utf8").replace("users:\n", "users:\n- name: plugin-user\n  user:\n    exec: { apiVersion: client.authentication.k8s.io/v1, command: ./plugin.sh, interactiveMode: Never }\n");
+    writeFileSync(kc, text);
+    const client = await KubeClient.fromKubeconfig({ kubeconfig: kc, context: "plugin" });
+    const before = fake.requests.length;
+    const list = await client.list("/api/v1/namespaces/ns/pods");
+    expect(list.items.length).toBe(1);
+    expect(fake.requests.slice(before).map((r) => r.auth)).toEqual(["Bearer EXPIRED-SECRET", "Bearer fresh"]);
+    expect(readFileSync(join(d, "plugin-runs"), "utf8").trim().split("\n").length).toBe(2);
   });
 });
