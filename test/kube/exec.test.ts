@@ -78,6 +78,13 @@ describe.skipIf(!hasOpenssl)("exec transport against a local WebSocket API serve
     expect(t.exitStatus?.success).toBe(true);
   });
 
+  test("WebSocket pings measure the round trip", async () => {
+    const t = await execTransport(client, { pod: "p", command: ["cat"], pingIntervalMs: 50 });
+    await Bun.sleep(200);
+    expect(t.pingRttMs).toBeGreaterThanOrEqual(0);
+    t.close();
+  });
+
   test("a refused upgrade is explained with the API server's RBAC answer", async () => {
     let e: unknown;
     try {
