@@ -1,0 +1,233 @@
+/**
+ * HTTP proxy: CONNECT tunnels, and absolute-URI forwarding ("GET http://host:port/path HTTP/1.1").
+ *
+ * Forwarding keeps the client connection alive across requests, to any mix of hosts. Each client connection has
+ * at most one upstream connection, reused while requests go to the same host:port and torn down when the next
+ * request goes elsewhere. Requests are handled one at a time (pipelined ones wait in the socket), so responses
+ * can never be sent to the client out of order. Bodies are forwarded as they arrive, with backpressure.
+ */
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { ProxyAuth } from "./auth";
+import { DIAL_ERROR, type Destination, type Dialer, dialErrorCode, formatDestination } from "./dialer";
+import {
+  AUTH_REQUIRED,
+  type AbsoluteTarget,
+  authorized,
+  clientKeepsAlive,
+  clientResponse,
+  parseAbsoluteTarget,
+  parseAuthority,
+  proxyResponse,
+  upstreamKeepsAlive,
+  upstreamRequest,
+  wantsUpgrade,
+} from "./http-message";
+import {
+  BodyFramer,
+  HttpParseError,
+  type RequestHead,
+  parseRequestHead,
+  parseResponseHead,
+  requestFraming,
+  responseFraming,
+} from "./http-parser";
+import { type ProxyServer, endWith, listen } from "./server";
+import { splice } from "./splice";
+import { StreamReader, pumpBody, readHead } from "./stream-reader";
+
+export interface HttpProxyOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  dial: Dialer;
+  /** When set, requests need `Proxy-Authorization: Basic` with exactly these credentials. */
+  auth?: ProxyAuth;
+  log?: (msg: string) => void;
+  /** A client has this long to send each request head (also the keep-alive idle limit). Default 60 s. */
+  headTimeoutMs?: number;
+}
+
+export function startHttpProxy(options: HttpProxyOptions): Promise<ProxyServer> {
+  return listen({
+    ...(options.host !== undefined && { host: options.host }),
+    ...(options.port !== undefined && { port: options.port }),
+    name: "HTTP proxy",
+    onConnection: (socket) => void new ClientConnection(socket, options).serve(),
+  });
+}
+
+interface Upstream {
+  key: string;
+  socket: Duplex;
+  reader: StreamReader;
+}
+
+/** 502 naming the reason, 504 when the dial timed out. */
+function dialFailure(e: unknown, dest: Destination): string {
+  const text = e instanceof Error ? e.message : `Cannot connect to "${formatDestination(dest)}"`;
+  return proxyResponse(dialErrorCode(e) === DIAL_ERROR.timeout ? 504 : 502, text);
+}
+
+class ClientConnection {
+  readonly #input: StreamReader;
+  readonly #log: (msg: string) => void;
+  #upstream: Upstream | undefined;
+
+  constructor(
+    readonly client: Socket,
+    readonly options: HttpProxyOptions,
+  ) {
+    const peer = `${client.remoteAddress}:${client.remotePort}`;
+    this.#log = (msg) => options.log?.(`http ${peer}: ${msg}`);
+    this.#input = new StreamReader(client);
+    client.once("close", () => this.#dropUpstream());
+  }
+
+  #dropUpstream(): void {
+    this.#upstream?.socket.destroy();
+    this.#upstream = undefined;
+  }
+
+  async serve(): Promise<void> {
+    const client = this.client;
+    try {
+      for (;;) {
+        const timer = setTimeout(() => client.destroy(), this.options.headTimeoutMs ?? 60_000);
+        const got = await readHead(this.#input, parseRequestHead).finally(() => clearTimeout(timer));
+        if (got.head === undefined) {
+          if (got.partial) endWith(client, proxyResponse(400, "truncated request"));
+          else client.end();
+          return;
+        }
+        const head = got.head;
+        if (this.options.auth !== undefined && !authorized(head, this.options.auth)) {
+          this.#log("proxy authentication failed");
+          return endWith(client, AUTH_REQUIRED);
+        }
+        if (head.method === "CONNECT") return await this.#tunnel(head);
+        if (!(await this.#forward(head))) return;
+      }
+    } catch (e) {
+      if (!(e instanceof HttpParseError)) throw e;
+      this.#log(`bad request: ${e.message}`);
+      endWith(client, proxyResponse(e.status, e.message));
+    }
+  }
+
+  async #dial(dest: Destination): Promise<Duplex | undefined> {
+    try {
+      const socket = await this.options.dial(dest);
+      if (!this.client.destroyed) return socket;
+      socket.destroy();
+    } catch (e) {
+      this.#log(e instanceof Error ? e.message : String(e));
+      endWith(this.client, dialFailure(e, dest));
+    }
+    return undefined;
+  }
+
+  async #tunnel(head: RequestHead): Promise<void> {
+    const dest = parseAuthority(head.target);
+    this.#dropUpstream();
+    const upstream = await this.#dial(dest);
+    if (upstream === undefined) return;
+    // Bytes the client sent right behind the CONNECT head (e.g. a TLS ClientHello) go first.
+    const rest = this.#input.detach();
+    this.client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    if (rest !== null) upstream.write(rest);
+    void splice(this.client, upstream, { log: this.#log, label: formatDestination(dest) });
+  }
+
+  async #connectUpstream(target: AbsoluteTarget): Promise<Upstream | undefined> {
+    const socket = await this.#dial({ host: target.host, port: target.port });
+    if (socket === undefined) return undefined;
+    socket.on("error", () => {}); // seen as a close by its reader; peers hanging up is normal
+    this.#upstream = { key: formatDestination(target), socket, reader: new StreamReader(socket) };
+    return this.#upstream;
+  }
+
+  /** One request/response exchange. Returns whether the client connection stays open for another. */
+  async #forward(head: RequestHead): Promise<boolean> {
+    const client = this.client;
+    const target = parseAbsoluteTarget(head.target);
+    const requestFramer = new BodyFramer(requestFraming(head));
+    const upgrade = wantsUpgrade(head);
+    const requestText = upstreamRequest(head, target, upgrade);
+
+    let up = this.#upstream;
+    const reusing = up !== undefined && up.key === formatDestination(target) && !up.socket.destroyed && !up.reader.ended;
+    if (!reusing) {
+      this.#dropUpstream();
+      up = await this.#connectUpstream(target);
+    }
+    if (up === undefined) return false;
+    up.socket.write(requestText);
+    const requestDone = pumpBody(this.#input, up.socket, requestFramer).catch(() => false);
+    void requestDone.then((ok) => ok || this.#dropUpstream());
+
+    let response;
+    for (let retried = !reusing; ; ) {
+      const got = await readHead(up.reader, parseResponseHead).catch((e: unknown) => {
+        if (!(e instanceof HttpParseError)) throw e;
+        return { head: undefined, partial: true, error: e.message };
+      });
+      if (got.head === undefined) {
+        // A reused connection the server had already closed: replay a request without a body once, on a
+        // fresh connection. Anything else is a failure of the upstream.
+        if (!retried && !got.partial && requestFramer.framing.type === "none" && !client.destroyed) {
+          retried = true;
+          this.#dropUpstream();
+          up = await this.#connectUpstream(target);
+          if (up === undefined) return false;
+          up.socket.write(requestText);
+          continue;
+        }
+        const why = "error" in got ? got.error : "closed the connection without a response";
+        this.#log(`${target.authority}: ${why}`);
+        endWith(client, proxyResponse(502, `"${target.authority}" ${why}`));
+        return false;
+      }
+      response = got.head;
+      if (response.status >= 200 || response.status === 101) break;
+      client.write(clientResponse(response, { keepAlive: true, upgrade: false })); // 100 Continue, 103…
+    }
+
+    if (response.status === 101) {
+      if (!upgrade) {
+        endWith(client, proxyResponse(502, `"${target.authority}" switched protocols unasked`));
+        return false;
+      }
+      // From here on the bytes are not HTTP: hand both sockets, and whatever each had read ahead, to splice.
+      client.write(clientResponse(response, { keepAlive: true, upgrade: true }));
+      const fromUpstream = up.reader.detach();
+      const fromClient = this.#input.detach();
+      if (fromUpstream !== null) client.write(fromUpstream);
+      if (fromClient !== null) up.socket.write(fromClient);
+      this.#upstream = undefined;
+      void splice(client, up.socket, { log: this.#log, label: target.authority });
+      return false;
+    }
+
+    const responseFramer = new BodyFramer(responseFraming(response, head.method));
+    // A close-delimited body can only be ended by closing the client too; so can an unfinished request body.
+    const keepAlive = clientKeepsAlive(head) && responseFramer.framing.type !== "close" && requestFramer.done;
+    client.write(clientResponse(response, { keepAlive, upgrade: false }));
+    const complete = await pumpBody(up.reader, client, responseFramer).catch(() => false);
+    if (!complete || client.destroyed) {
+      // Cut short: closing is the only way left to tell the client.
+      client.destroy();
+      this.#dropUpstream();
+      return false;
+    }
+    if (!requestFramer.done || !upstreamKeepsAlive(response) || responseFramer.framing.type === "close") {
+      this.#dropUpstream();
+    }
+    if (!keepAlive) {
+      client.end();
+      return false;
+    }
+    return requestDone;
+  }
+}
