@@ -175,16 +175,9 @@ export class BodyFramer {
   }
 
   get done(): boolean {
-    switch (this.framing.type) {
-      case "none":
-        return true;
-      case "length":
-        return this.#remaining === 0;
-      case "chunked":
-        return this.#chunked === Chunked.Done;
-      case "close":
-        return false;
-    }
+    const type = this.framing.type;
+    if (type === "length") return this.#remaining === 0;
+    return type === "none" || (type === "chunked" && this.#chunked === Chunked.Done);
   }
 
   /** The stream ended: true when that completes this body (close-delimited), false when it cuts it short. */

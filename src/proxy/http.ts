@@ -110,9 +110,15 @@ class ClientConnection {
         if (!(await this.#forward(head))) return;
       }
     } catch (e) {
-      if (!(e instanceof HttpParseError)) throw e;
-      this.#log(`bad request: ${e.message}`);
-      endWith(client, proxyResponse(e.status, e.message));
+      if (e instanceof HttpParseError) {
+        this.#log(`bad request: ${e.message}`);
+        endWith(client, proxyResponse(e.status, e.message));
+        return;
+      }
+      // A bug must cost one connection, never the proxy.
+      this.#log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      client.destroy();
+      this.#dropUpstream();
     }
   }
 

@@ -170,13 +170,11 @@ function handleConnection(socket: Socket, options: Socks5Options): void {
     try {
       advance();
     } catch (e) {
-      if (!(e instanceof SocksParseError)) throw e;
-      if (e.reply !== undefined) refuse(encodeReply(e.reply), e.message);
-      else {
-        log(`bad handshake: ${e.message}`);
-        finish();
-        socket.destroy();
-      }
+      if (e instanceof SocksParseError && e.reply !== undefined) return refuse(encodeReply(e.reply), e.message);
+      // Garbage, or a bug: either way it costs this connection only, never the proxy.
+      log(e instanceof SocksParseError ? `bad handshake: ${e.message}` : `internal error: ${String(e)}`);
+      finish();
+      socket.destroy();
     }
   };
 

@@ -70,6 +70,33 @@ function upgradeServer(): net.Server {
   });
 }
 
+/** Answers each request with "ok", then drops the idle keep-alive connection soon after, as servers do. */
+function impatientServer(): net.Server {
+  return net.createServer((s) => {
+    s.on("error", () => {});
+    s.on("data", () => {
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+      setTimeout(() => s.destroy(), 30);
+    });
+  });
+}
+
+/** A client that writes `parts` one at a time, waiting `gapMs` between them, and returns all it received. */
+function slowClient(port: number, parts: string[], gapMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    let got = "";
+    const s = net.connect({ host: "127.0.0.1", port }, async () => {
+      for (const part of parts) {
+        s.write(part);
+        await Bun.sleep(gapMs);
+      }
+    });
+    s.on("data", (d: Buffer) => (got += d.toString()));
+    s.on("error", () => {});
+    s.on("close", () => resolve(got));
+  });
+}
+
 let tmp: string;
 const servers: net.Server[] = [];
 let proxy: ProxyServer;
@@ -102,6 +129,7 @@ beforeAll(async () => {
     "ws.cluster.test": await serve(upgradeServer()),
     "echo.cluster.test": await serve(echoServer().server),
     "tls.cluster.test": await serve(tls),
+    "impatient.cluster.test": await serve(impatientServer()),
   });
   proxy = await startHttpProxy({ host: "127.0.0.1", port: 0, dial: cluster.dial });
 });
@@ -210,6 +238,19 @@ describe("HTTP proxy protocol details", () => {
     expect(bodies[3]).toBe("GET /3 host=other.cluster.test body=");
   });
 
+  test("a reused upstream the server has dropped meanwhile is replaced transparently", async () => {
+    const get = (close: boolean) =>
+      `GET http://impatient.cluster.test/ HTTP/1.1\r\nHost: x\r\n${close ? "Connection: close\r\n" : ""}\r\n`;
+    const reply = await slowClient(proxy.port, [get(false), get(true)], 200);
+    expect(reply.match(/HTTP\/1.1 200 OK\r\n/g)?.length).toBe(2);
+    expect(reply).toEndWith("ok");
+  });
+
+  test("a request written one byte at a time", async () => {
+    const reply = await slowClient(proxy.port, [..."GET http://svc.cluster.test/slow HTTP/1.1\r\nConnection: close\r\n\r\n"], 1);
+    expect(reply).toEndWith("\r\n\r\nGET /slow host=svc.cluster.test body=");
+  });
+
   test("refused dial → 502 naming the reason; timeout → 504", async () => {
     const r = await curl("-i", `http://127.0.0.1:${closedPort}/`);
     expect(r.stdout).toMatch(/^HTTP\/1.1 502 Bad Gateway\r\n/);
@@ -232,6 +273,20 @@ describe("HTTP proxy protocol details", () => {
     expect((await curl("http://svc.cluster.test/alive")).stdout).toBe("GET /alive host=svc.cluster.test body=");
     await Bun.sleep(50);
     expect(proxy.connections).toBe(0);
+  });
+});
+
+describe("HTTP proxy lifecycle", () => {
+  test("a client that sends no head is dropped after the timeout; close() ends tunnels", async () => {
+    const p = await startHttpProxy({ dial: cluster.dial, headTimeoutMs: 200 });
+    const started = Date.now();
+    expect((await rawExchange(p.port, "GET http://svc")).length).toBe(0);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const tunnel = rawExchange(p.port, "CONNECT echo.cluster.test:7 HTTP/1.1\r\n\r\n");
+    await Bun.sleep(100);
+    expect(p.connections).toBe(1);
+    await p.close();
+    expect((await tunnel).toString()).toBe("HTTP/1.1 200 Connection Established\r\n\r\n");
   });
 });
 
