@@ -97,6 +97,18 @@ function slowClient(port: number, parts: string[], gapMs: number): Promise<strin
   });
 }
 
+/** Drops the connection on its second request unanswered: the race of a keep-alive timeout, made certain. */
+function racyServer(): net.Server {
+  return net.createServer((s) => {
+    s.on("error", () => {});
+    let n = 0;
+    s.on("data", () => {
+      if (++n === 2) return s.destroy();
+      s.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+  });
+}
+
 let tmp: string;
 const servers: net.Server[] = [];
 let proxy: ProxyServer;
@@ -130,6 +142,7 @@ beforeAll(async () => {
     "echo.cluster.test": await serve(echoServer().server),
     "tls.cluster.test": await serve(tls),
     "impatient.cluster.test": await serve(impatientServer()),
+    "racy.cluster.test": await serve(racyServer()),
   });
   proxy = await startHttpProxy({ host: "127.0.0.1", port: 0, dial: cluster.dial });
 });
@@ -192,6 +205,15 @@ describe("HTTP proxy with real clients", () => {
     expect(tunnel.stdout).toBe("tls GET /again");
   });
 
+  test("curl: IPv6 literal target ([::1]) reaches the dialer without brackets", async () => {
+    const v6 = httpServer();
+    servers.push(v6);
+    const port = await listenLocal(v6, "::1");
+    const r = await curl(`http://[::1]:${port}/v6`);
+    expect(r.stdout).toBe(`GET /v6 host=[::1]:${port} body=`);
+    expect(cluster.seen).toContainEqual({ host: "::1", port });
+  });
+
   test("python3 urllib: GET and POST", async () => {
     const script = `
 import urllib.request, sys
@@ -244,6 +266,11 @@ describe("HTTP proxy protocol details", () => {
     const reply = await slowClient(proxy.port, [get(false), get(true)], 200);
     expect(reply.match(/HTTP\/1.1 200 OK\r\n/g)?.length).toBe(2);
     expect(reply).toEndWith("ok");
+    // Closed without an answer only once the request is on its way: replayed once, on a fresh connection.
+    const racy = (close: boolean) =>
+      `GET http://racy.cluster.test/ HTTP/1.1\r\nHost: x\r\n${close ? "Connection: close\r\n" : ""}\r\n`;
+    const raced = await slowClient(proxy.port, [racy(false), racy(true)], 50);
+    expect(raced.match(/HTTP\/1.1 200 OK\r\n/g)?.length).toBe(2);
   });
 
   test("a request written one byte at a time", async () => {
