@@ -6,4 +6,10 @@ type AnyCommand = CommandDef<any>;
 
 export const commands: Record<string, () => Promise<AnyCommand>> = {
   run: () => import("./run").then((m) => m.default as AnyCommand),
+  env: () => import("./env").then((m) => m.default as AnyCommand),
+  up: () => import("./up").then((m) => m.default as AnyCommand),
+  status: () => import("./status").then((m) => m.default as AnyCommand),
+  down: () => import("./down").then((m) => m.default as AnyCommand),
+  // Hidden (meta.hidden): the background process `up` and `env` start.
+  _session: () => import("./_session").then((m) => m.default as AnyCommand),
 };

@@ -3,6 +3,7 @@ import { KfwdError } from "../errors";
 import { loadProfile } from "../profile/index";
 import { runChild } from "../session/child";
 import { sessionConfigFrom } from "../session/config";
+import { findSession, sessionEnv } from "../session/registry";
 import { startSession } from "../session/session";
 import { argsAfterDashDash, profileArgs, uiFor } from "./_shared";
 
@@ -19,6 +20,12 @@ export default defineCommand({
     }
     const ui = uiFor(args);
     const profile = await loadProfile(args.profile);
+    // A background session (kfwd up) for this profile is reused as it is: nothing started, nothing stopped.
+    const running = await findSession(profile.id);
+    if (running) {
+      ui.step(`Using the running session (pid ${running.pid}); running ${command.join(" ")}`);
+      return await runChild(command, { ...process.env, ...(await sessionEnv(running)) });
+    }
     const session = await startSession(sessionConfigFrom(profile, ui), ui);
     try {
       ui.step(`Running ${command.join(" ")}`);
