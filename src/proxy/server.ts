@@ -80,6 +80,7 @@ const LINGER_MS = 2_000;
 export function endWith(socket: net.Socket, data?: Uint8Array | string): void {
   if (socket.destroyed) return;
   socket.removeAllListeners("data");
+  socket.removeAllListeners("readable"); // a pull reader would otherwise keep the input from draining
   socket.on("data", () => {});
   socket.once("end", () => socket.destroy());
   socket.resume();
