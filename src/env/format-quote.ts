@@ -32,12 +32,23 @@ export function powershellQuote(value: string): string {
 const DOTENV_PLAIN = /^[A-Za-z0-9_./:@%+,=-]*$/;
 
 /**
+ * Unquoted text python-dotenv and node's dotenv both take literally: no line breaks, no `#` (a comment to
+ * them), no quote or space at the start (a quoted value, or stripped), no space at the end (stripped).
+ */
+const DOTENV_UNQUOTED = /^[^\s'"`#][^\r\n#]*(?<!\s)$/;
+
+/**
  * dotenv, in python-dotenv's double-quoted dialect: `\\`, `\"`, `\n` and `\r` are the only escapes written.
  * python-dotenv reads every value back unchanged (load it with interpolate=False if a value holds `${`);
  * node's dotenv unescapes only \n and \r; docker's --env-file does no unquoting at all (see README).
+ *
+ * One value cannot be quoted: one ending in a backslash. Both dotenv parsers find the end of a quoted value
+ * with the pattern "(\\"|[^"])*", which takes the escaped backslash plus the closing quote for an escaped
+ * quote. Such a value is written unquoted when that is safe, else undefined: the caller skips it and says why.
  */
-export function dotenvQuote(value: string): string {
+export function dotenvQuote(value: string): string | undefined {
   if (DOTENV_PLAIN.test(value)) return value;
+  if (value.endsWith("\\")) return DOTENV_UNQUOTED.test(value) ? value : undefined;
   const escaped = value.replace(/[\\"\n\r]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : `\\${c}`));
   return `"${escaped}"`;
 }

@@ -43,7 +43,7 @@ const DIALECTS: Record<Exclude<EnvFormat, "json">, Dialect> = {
     set: (n, v) => `$env:${n} = ${powershellQuote(v)}`,
     unset: (n) => `Remove-Item -ErrorAction SilentlyContinue Env:${n}`,
   },
-  dotenv: { name: DOTENV_NAME, set: (n, v) => `${n}=${dotenvQuote(v)}` },
+  dotenv: { name: DOTENV_NAME, set: (n, v) => `${n}=${dotenvQuote(v) ?? ""}` },
 };
 
 /** Why `name=value` cannot be written in `format`, or undefined when it can. */
@@ -54,6 +54,9 @@ function problem(format: EnvFormat, name: string, value: string | undefined): st
   if (format === "json") return undefined;
   if (!DIALECTS[format].name.test(name)) return `it is not a valid variable name for ${format}`;
   if (READ_ONLY[format]?.has(name)) return `${format === "sh" ? "bash" : format} does not let a script set it`;
+  if (format === "dotenv" && value !== undefined && dotenvQuote(value) === undefined) {
+    return "dotenv readers cannot read back a value that ends in a backslash and also needs quotes (use --format json or sh)";
+  }
   return undefined;
 }
 

@@ -19,12 +19,14 @@ export const DAEMON_COMMAND = "_session";
 const READY_MARGIN_MS = 30_000;
 
 /**
- * How to run this same kfwd again. Compiled, process.execPath is the kfwd binary; from source it is bun,
- * and the entry script has to be named too.
+ * How to run this same kfwd again. Compiled, process.execPath is the kfwd binary and Bun.main a path in its
+ * embedded file system (/$bunfs/..., B:/~BUN/... on Windows); from source, execPath is bun and the entry
+ * script has to be named too.
  */
 export function selfCommand(): string[] {
   const main = Bun.main;
-  return main !== process.execPath && existsSync(main) ? [process.execPath, main] : [process.execPath];
+  const compiled = main.startsWith("/$bunfs/") || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(main);
+  return !compiled && existsSync(main) ? [process.execPath, main] : [process.execPath];
 }
 
 export async function spawnSession(profile: Profile, ui: Ui): Promise<SessionState> {
@@ -65,7 +67,10 @@ export async function spawnSession(profile: Profile, ui: Ui): Promise<SessionSta
   }
 }
 
-/** Shows the background process's progress lines on our stderr as they are written, like a foreground start. */
+/**
+ * Shows the background process's progress and warnings on our stderr as they are written, like a foreground
+ * start. Its error report is left out: `failure` turns that into our own error, printed once.
+ */
 function logFollower(path: string, ui: Ui): () => void {
   let shown = 0;
   return () => {
@@ -74,7 +79,7 @@ function logFollower(path: string, ui: Ui): () => void {
     const complete = text.lastIndexOf("\n") + 1;
     if (complete <= shown) return;
     for (const line of text.slice(shown, complete).split("\n")) {
-      if (line !== "" && !line.startsWith(ERROR_MARKER)) process.stderr.write(`${line}\n`);
+      if (line.startsWith("kfwd [") || line.startsWith("kfwd: warning:")) process.stderr.write(`${line}\n`);
     }
     shown = complete;
   };

@@ -1,0 +1,21 @@
+/** Values that break naive quoting: every format must carry each one through unchanged. */
+export const ODD_VALUES: Record<string, string> = {
+  SINGLE: "it's",
+  DOUBLE: 'say "hi"',
+  BOTH: `'"'"\`"`,
+  NEWLINES: "line one\nline two\n\nend\n",
+  CRLF: "a\r\nb\r",
+  DOLLAR: "$HOME ${HOME} $(id) `id` $$ $1",
+  BACKSLASH: "C:\\path\\to\\ \\\\ \\n \\' \\\" \\",
+  UNICODE: "é ß 日本語 🚀 \u00a0 \u200b",
+  SMART_QUOTES: "\u2018single\u2019 \u201Alow\u201B \u201Cdouble\u201D",
+  TAB_AND_SPACES: "  \tpadded\t  ",
+  HASH: "a #not a comment",
+  EMPTY: "",
+  EQUALS: "a=b=c",
+  PERCENT: "%PATH% 100%",
+  GLOB: "* ? [a-z] ~",
+  SEMICOLON: "a; echo pwned; b && c | d",
+  BRACES: "{a,b} ${x:-y} }",
+  PLAIN: "postgres://user@db.shop:5432/app",
+};
