@@ -20,6 +20,8 @@ state = "$RUN_DIR/containerd"
   sandbox_image = "$SANDBOX_IMAGE"
   netns_mounts_under_state_dir = true
   enable_unprivileged_ports = false
+  # This host's root lacks CAP_SYS_RESOURCE, so runc cannot lower oom_score_adj below containerd's own.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -27,6 +29,7 @@ state = "$RUN_DIR/containerd"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+        Root = "$RUN_DIR/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$etc/cni"

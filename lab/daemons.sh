@@ -43,13 +43,26 @@ fail() {
   exit 1
 }
 
-# wait_for NAME SECONDS COMMAND...: poll COMMAND until it succeeds; fail NAME if it dies or time runs out.
+# check_started: fail the first daemon that was started (has a pid file) but is no longer running.
+check_started() {
+  local d
+  for d in "${DAEMONS[@]}"; do
+    [[ -f $RUN_DIR/$d.pid ]] || continue
+    pid_of "$d" >/dev/null || fail "$d" "exited"
+  done
+}
+
+# wait_for NAME SECONDS COMMAND...: poll COMMAND until it succeeds, failing any started daemon that dies.
+# On timeout: fail NAME when it is a daemon, else return 1 so the caller can report.
 wait_for() {
   local name=$1 secs=$2; shift 2
   local deadline=$((SECONDS + secs))
   until "$@" >/dev/null 2>&1; do
-    if [[ $name != - ]] && ! pid_of "$name" >/dev/null; then fail "$name" "exited during start"; fi
-    ((SECONDS < deadline)) || fail "$name" "not ready after ${secs}s"
+    check_started
+    if ((SECONDS >= deadline)); then
+      [[ " ${DAEMONS[*]} " == *" $name "* ]] && fail "$name" "not ready after ${secs}s"
+      return 1
+    fi
     sleep 0.25
   done
 }

@@ -51,4 +51,5 @@ ip link del "$VETH_HOST" 2>/dev/null || true
 # Cluster state: a later `up` starts a fresh cluster. Certificates and logs stay.
 rm -rf "$RUN_DIR" "$LAB_HOME/etcd" "$LAB_HOME/kubelet" "$LAB_HOME/containerd" "$LAB_HOME/cni" \
   "$LAB_HOME/opt" "$LAB_HOME/etc" "$LAB_HOME/images.key"
+rm -f "$LOG_DIR/failed"
 log "down"
