@@ -30,11 +30,13 @@ n sysctl -qw net.bridge.bridge-nf-call-ip6tables=1
 n sysctl -qw net.ipv4.conf.all.rp_filter=0
 
 # The firewall, in the node's own netns (it goes away with it): from the host link, only the API server.
-if ! n iptables -w -S KFWD-LAB-HOST >/dev/null 2>&1; then
-  n iptables -w -N KFWD-LAB-HOST
-  n iptables -w -A KFWD-LAB-HOST -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-  n iptables -w -A KFWD-LAB-HOST -p tcp -d "$NODE_IP" --dport "$API_PORT" -j ACCEPT
-  n iptables -w -A KFWD-LAB-HOST -j DROP
-  n iptables -w -I INPUT 1 -i "$VETH_NODE" -j KFWD-LAB-HOST
-  n iptables -w -I FORWARD 1 -i "$VETH_NODE" -j KFWD-LAB-HOST
+# In mangle PREROUTING, so it runs before kube-proxy's DNAT and before any ACCEPT that kube-proxy or CNI
+# put in front of FORWARD.
+fw() { n iptables -w -t mangle "$@"; }
+if ! fw -S KFWD-LAB-HOST >/dev/null 2>&1; then
+  fw -N KFWD-LAB-HOST
+  fw -A KFWD-LAB-HOST -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+  fw -A KFWD-LAB-HOST -p tcp -d "$NODE_IP" --dport "$API_PORT" -j RETURN
+  fw -A KFWD-LAB-HOST -j DROP
+  fw -I PREROUTING 1 -i "$VETH_NODE" -j KFWD-LAB-HOST
 fi

@@ -44,7 +44,8 @@ describe.skipIf(noLab)("lab cluster", () => {
   test("the restricted user has the kfwd Role in the test namespace only", async () => {
     const can = async (args: string[]) =>
       (await kubectl(["auth", "can-i", ...args], { as: "restricted" })).stdout.trim();
-    expect(await can(["create", "pods/exec"])).toBe("yes");
+    expect(await can(["create", "pods", "--subresource=exec"])).toBe("yes");
+    expect(await can(["get", "pods", "--subresource=log"])).toBe("yes");
     expect(await can(["create", "pods"])).toBe("yes");
     expect(await can(["list", "pods", "-n", "kube-system"])).toBe("no");
     expect(await can(["list", "nodes"])).toBe("no");

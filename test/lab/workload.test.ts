@@ -72,7 +72,7 @@ describe.skipIf(noLab)("lab workload", () => {
   test("kubectl port-forward works from the host", async () => {
     // deploy/kfwd-role.yaml grants no pods/portforward: kfwd tunnels over exec. Use the restricted user when the
     // Role allows it, the admin otherwise, and check the answer matches the Role either way.
-    const canPf = (await kubectl(["auth", "can-i", "create", "pods/portforward"], { as: "restricted" })).stdout.trim();
+    const canPf = (await kubectl(["auth", "can-i", "create", "pods", "--subresource=portforward"], { as: "restricted" })).stdout.trim();
     const as = canPf === "yes" ? "restricted" : "admin";
     if (!lab) throw new Error("unreachable");
     const pf = Bun.spawn(
