@@ -4,7 +4,7 @@ import { KfwdError } from "../../src/errors";
 import { apiPath } from "../../src/kube/api-path";
 import { KubeClient } from "../../src/kube/client";
 import { ExecExitError, execTransport } from "../../src/kube/exec";
-import { createRunningPod, idlePod, requireLabOrSkip } from "./helpers/lab";
+import { BUN_CAT, createRunningPod, idlePod, requireLabOrSkip } from "./helpers/lab";
 import { pumpThrough } from "./helpers/pump";
 
 const lab = requireLabOrSkip();
@@ -23,8 +23,8 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
     await client?.delete(apiPath({ resource: "pods", namespace: ns, name: pod }), { ignoreNotFound: true, query: { gracePeriodSeconds: 0 } });
   });
 
-  test("cat: 10 MiB stdin -> stdout with backpressure on v5, clean exit after half-close", async () => {
-    const t = await execTransport(client, { pod, container: "main", command: ["cat"] });
+  test("bun as cat: 10 MiB stdin -> stdout with backpressure on v5, clean exit after half-close", async () => {
+    const t = await execTransport(client, { pod, container: "main", command: BUN_CAT });
     expect(t.protocol).toBe("v5.channel.k8s.io");
     const r = await pumpThrough(t, 10 * 1024 * 1024);
     console.log(`exec round trip: 10 MiB in ${r.seconds.toFixed(2)} s = ${r.mbPerSecond.toFixed(1)} MB/s; write() refused ${r.writesRefused}x, drained ${r.drains}x`);
@@ -34,7 +34,7 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
   }, 120_000);
 
   test("v4 fallback still carries bytes", async () => {
-    const t = await execTransport(client, { pod, command: ["cat"], protocols: ["v4.channel.k8s.io"] });
+    const t = await execTransport(client, { pod, command: BUN_CAT, protocols: ["v4.channel.k8s.io"] });
     expect(t.protocol).toBe("v4.channel.k8s.io");
     const got = new Promise<string>((resolve) => t.onData((d) => resolve(new TextDecoder().decode(d))));
     t.write(new TextEncoder().encode("over v4\n"));
@@ -46,7 +46,7 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
 
   test("stderr lines are delivered and a non-zero exit code is parsed", async () => {
     const lines: string[] = [];
-    const t = await execTransport(client, { pod, command: ["sh", "-c", "echo first >&2; echo second >&2; echo out; exit 7"], stdin: false, onStderr: (l) => lines.push(l) });
+    const t = await execTransport(client, { pod, command: ["bun", "-e", 'console.error("first"); console.error("second"); console.log("out"); process.exitCode = 7'], stdin: false, onStderr: (l) => lines.push(l) });
     let out = "";
     t.onData((d) => (out += new TextDecoder().decode(d)));
     const err = await new Promise<Error | undefined>((resolve) => t.onClose(resolve));
@@ -58,7 +58,7 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
   }, 30_000);
 
   test("WebSocket pings are answered by the API server", async () => {
-    const t = await execTransport(client, { pod, command: ["cat"], pingIntervalMs: 100 });
+    const t = await execTransport(client, { pod, command: BUN_CAT, pingIntervalMs: 100 });
     await Bun.sleep(450);
     console.log(`exec WebSocket ping RTT: ${t.pingRttMs?.toFixed(2) ?? "no pong"} ms`);
     expect(t.pingRttMs).toBeDefined();
@@ -67,11 +67,11 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
   }, 30_000);
 
   test("a missing container and a forbidden namespace are explained", async () => {
-    const missing = await execTransport(client, { pod, container: "nope", command: ["cat"] }).catch((e: unknown) => e);
+    const missing = await execTransport(client, { pod, container: "nope", command: BUN_CAT }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(KfwdError);
     console.log(`missing container: ${(missing as KfwdError).code}: ${(missing as KfwdError).message}`);
     expect((missing as KfwdError).message).toContain("nope");
-    const forbidden = await execTransport(client, { namespace: "kube-system", pod: "x", command: ["cat"] }).catch((e: unknown) => e);
+    const forbidden = await execTransport(client, { namespace: "kube-system", pod: "x", command: BUN_CAT }).catch((e: unknown) => e);
     expect((forbidden as KfwdError).code).toBe("KFWD_RBAC_FORBIDDEN");
     expect((forbidden as KfwdError).hint).toContain('resources: ["pods/exec"]');
   }, 30_000);

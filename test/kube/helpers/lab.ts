@@ -24,12 +24,12 @@ function findLab(): Lab | undefined {
   let restricted: string | undefined;
   let namespace = "kfwd-e2e";
   for (const line of readFileSync(LAB_READY, "utf8").split("\n")) {
-    const ns = /namespace\s*[:=]\s*(\S+)/i.exec(line);
+    const ns = /namespace\s*[:=]\s*([a-z0-9-]+)/i.exec(line);
     if (ns?.[1]) namespace = ns[1];
-    const path = /(\/\S+)/.exec(line)?.[1];
-    if (!path || !existsSync(path) || /namespace/i.test(line)) continue;
-    if (/restricted/i.test(line)) restricted ??= path;
-    else admin ??= path;
+    const kc = /^\s*kubeconfig(-restricted)?\s*[:=]\s*(\S+)/i.exec(line);
+    if (!kc?.[2] || !existsSync(kc[2])) continue;
+    if (kc[1]) restricted ??= kc[2];
+    else admin ??= kc[2];
   }
   return admin && restricted ? { admin, restricted, namespace } : undefined;
 }
@@ -51,8 +51,12 @@ export function requireLabOrSkip(): Lab | undefined {
   return undefined;
 }
 
-/** Images the lab imports into containerd. */
+/** Images the lab imports into containerd. The Bun stand-in holds bun and nothing else: no sh, cat or sleep. */
 export const BUN_IMAGE = "docker.io/oven/bun:1.4.5-slim";
+
+/** `bun -e` scripts that stand in for shell tools in that image. */
+export const BUN_CAT = ["bun", "-e", "process.stdin.pipe(process.stdout)"];
+export const BUN_SLEEP = ["bun", "-e", "setTimeout(() => {}, 900_000)"];
 
 /** A pod that passes Pod Security "restricted" and idles, for exec tests. */
 export function idlePod(name: string, image = BUN_IMAGE): Record<string, unknown> {
@@ -71,7 +75,7 @@ export function idlePod(name: string, image = BUN_IMAGE): Record<string, unknown
           name: "main",
           image,
           imagePullPolicy: "IfNotPresent",
-          command: ["sleep", "900"],
+          command: BUN_SLEEP,
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
           resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } },
         },
@@ -94,7 +98,7 @@ export async function createRunningPod(client: KubeClient, namespace: string, po
     if (p.status?.phase === "Running") return name;
     const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
     if (waiting?.reason && /Err|BackOff|Invalid/.test(waiting.reason)) throw new Error(`pod ${name}: ${waiting.reason}: ${waiting.message ?? ""}`);
-    if (p.status?.phase === "Failed" || p.status?.phase === "Succeeded") throw new Error(`pod ${name} ended: ${p.status.phase}`);
+    if (p.status?.phase === "Failed" || p.status?.phase === "Succeeded") throw new Error(`pod ${name} ended: ${JSON.stringify(p.status)}`);
     if (Date.now() > deadline) throw new Error(`pod ${name} not running after ${timeoutMs} ms: ${JSON.stringify(p.status)}`);
     await Bun.sleep(500);
   }
