@@ -5,7 +5,7 @@
  * error is read back from the log and thrown here, as if the session had been started in the foreground).
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import { KfwdError } from "../errors";
 import type { Profile } from "../profile/index";
 import type { Ui } from "../ui/log";
@@ -91,6 +91,8 @@ function failure(log: string, exited: { code: number | null; signal: NodeJS.Sign
   if (marked) {
     try {
       const data = JSON.parse(marked.slice(ERROR_MARKER.length)) as { code: string; message: string; hint?: string };
+      // The error says it all; a log of a session that never ran is not worth keeping.
+      rmSync(log, { force: true });
       return new KfwdError(data.code, data.message, data.hint);
     } catch {
       // fall through to the generic report
