@@ -40,7 +40,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${red("kfwd:")} Unknown command "${name}". Commands: ${Object.keys(commands).join(", ")}\n`);
       return EXIT.usage;
     }
-    const { result } = await runCommand(root, { rawArgs: argv });
+    // citty drops a sub-command's return value, so the sub-command is run directly: it returns the exit code.
+    const loader = name === undefined ? undefined : commands[name];
+    if (!loader) {
+      await showUsage(root as CommandDef);
+      return EXIT.usage;
+    }
+    const { result } = await runCommand(await loader(), { rawArgs: argv.slice(1) });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (error) {
     return report(error);

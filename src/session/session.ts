@@ -47,7 +47,8 @@ export interface Session {
 export async function startSession(config: SessionConfig, ui: Ui): Promise<Session> {
   const log = debug("tunnel");
   const tunnel = new Tunnel(config.connector, { progress: (s) => ui.step(s), warn: (m) => ui.warn(m), log });
-  const cleanups: Array<() => Promise<void>> = [() => tunnel.close(), () => config.connector.dispose()];
+  // Stopped in reverse: the tunnel is closed before the connector removes the agent, so that is no "loss".
+  const cleanups: Array<() => Promise<void>> = [() => config.connector.dispose(), () => tunnel.close()];
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((e: unknown) => ui.warn(`cleanup: ${String(e)}`));
   };
