@@ -21,13 +21,16 @@ kill_cgroup_tree() {
 }
 kill_cgroup_tree
 
-# Container shims of this lab's containerd (matched by its socket path), then containerd.
+# Container shims of this lab's containerd (matched by its socket path), then containerd. The shims' sockets
+# live in containerd's fixed /run/containerd/s; those listening in the node's netns are this lab's.
+shim_sockets=$("${NSENTER[@]}" ss -xlH 2>/dev/null | grep -o '/run/containerd/s/[0-9a-f]*' | sort -u) || true
 sock=$RUN_DIR/containerd/containerd.sock
 for d in /proc/[0-9]*; do
   cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
   [[ $cmd == *containerd-shim* && $cmd == *"-address $sock "* ]] && kill -KILL "${d#/proc/}" 2>/dev/null || true
 done
 stop_daemon containerd
+for f in $shim_sockets; do rm -f "$f"; done
 stop_daemon kube-scheduler
 stop_daemon kube-controller-manager
 stop_daemon kube-apiserver
