@@ -1,6 +1,7 @@
 /**
- * Two connected in-memory transports, for tests and in-process sessions. Delivery is asynchronous (a
- * microtask), like a real byte stream, and `write` reports backpressure above `highWaterMark` bytes in flight.
+ * Two connected in-memory transports, for tests and in-process sessions. Delivery is asynchronous, like a real
+ * byte stream, and `write` reports backpressure above `highWaterMark` bytes in flight. It uses setImmediate,
+ * not a microtask: like real I/O it lets timers run, so an endless writer cannot starve the event loop.
  */
 import type { Transport } from "./transport";
 
@@ -23,7 +24,7 @@ class MemoryEnd implements Transport {
     this.inFlight += data.length;
     if (!this.deliveryQueued) {
       this.deliveryQueued = true;
-      queueMicrotask(() => this.deliver());
+      setImmediate(() => this.deliver());
     }
     if (this.inFlight >= this.highWaterMark) this.needDrain = true;
     return !this.needDrain;
@@ -44,7 +45,7 @@ class MemoryEnd implements Transport {
   close(): void {
     if (this.closed) return;
     // Bytes already written still arrive, as with a socket's end().
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.deliver();
       this.shut();
       this.peer.shut();

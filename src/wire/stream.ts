@@ -42,6 +42,7 @@ export class MuxStream extends Duplex {
   private received = 0;
   private granted = 0;
   private finReceived = false;
+  private grantQueued = false;
 
   private resetSent = false;
   private resetReceived = false;
@@ -164,7 +165,14 @@ export class MuxStream extends Duplex {
   // ---- Duplex ------------------------------------------------------------------------------------------------
 
   override _read(): void {
-    this.grantCredit(this.window >>> 2);
+    // Node calls _read before it takes the bytes out of the buffer, so what was consumed is only visible a
+    // moment later. Without the deferral a sender whose credit is spent would never hear from us again.
+    if (this.grantQueued) return;
+    this.grantQueued = true;
+    queueMicrotask(() => {
+      this.grantQueued = false;
+      this.grantCredit(this.window >>> 2);
+    });
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: WriteCallback): void {
