@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { isKfwdError, KfwdError } from "../errors";
 import { loadProfile } from "../profile/index";
 import { listSessions, stopSession, type Probe } from "../session/registry";
-import { uiFor } from "./_shared";
+import { profileArgs, uiFor } from "./_shared";
 
 export default defineCommand({
   meta: {
@@ -13,8 +13,8 @@ export default defineCommand({
   args: {
     profile: { type: "positional", description: "The profile (or session id) whose session to stop", required: false },
     all: { type: "boolean", description: "Stop every session of this user" },
-    verbose: { type: "boolean", alias: "v", description: "Show progress even when stderr is not a terminal" },
-    quiet: { type: "boolean", alias: "q", description: "Show nothing but warnings and errors" },
+    verbose: profileArgs.verbose,
+    quiet: profileArgs.quiet,
   },
   async run({ args }) {
     const ui = uiFor(args);

@@ -10,7 +10,7 @@ import { profileArgs, uiFor } from "./_shared";
 export default defineCommand({
   meta: {
     name: "env",
-    description: 'Print the session\'s environment (the pod\'s variables + proxy variables), starting a background session if none runs: eval "$(kfwd env <profile>)"',
+    description: 'Print the pod\'s env and the proxy variables for a shell: eval "$(kfwd env <profile>)" (starts a session if none runs)',
   },
   args: {
     ...profileArgs,

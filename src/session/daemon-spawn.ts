@@ -38,7 +38,7 @@ export async function spawnSession(profile: Profile, ui: Ui): Promise<SessionSta
     stdio: ["ignore", log, log],
     // Not the caller's directory: a long-lived process should not keep a directory busy (unmounts, rm -r).
     cwd: "/",
-    env: process.env,
+    env: daemonEnv(process.env),
   });
   closeSync(log);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -65,6 +65,17 @@ export async function spawnSession(profile: Profile, ui: Ui): Promise<SessionSta
     }
     await Bun.sleep(20);
   }
+}
+
+/**
+ * The environment the background process starts with. A shell that has eval'd `kfwd env` carries another
+ * session's proxy variables (KFWD_SOCKS marks them); a new session must not send its own traffic (the
+ * Kubernetes API calls, with Bun's fetch honouring HTTP(S)_PROXY) through that other session's agent.
+ */
+export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.KFWD_SOCKS === undefined) return env;
+  const names = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"].flatMap((n) => [n, n.toLowerCase()]);
+  return Object.fromEntries(Object.entries(env).filter(([n]) => !names.includes(n) && n !== "KFWD_SOCKS" && n !== "KFWD_HTTP"));
 }
 
 /**

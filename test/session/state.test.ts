@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { daemonEnv } from "../../src/session/daemon-spawn";
 import { isAlive, tryLock } from "../../src/session/pid";
 import { listStates, readState, removeSessionFiles, sessionPaths, stateDir, writeState, type SessionState } from "../../src/session/state";
 
@@ -90,5 +91,14 @@ describe("processes", () => {
     const again = tryLock(path);
     expect(again).toBeDefined();
     again?.();
+  });
+});
+
+describe("the background process's environment", () => {
+  test("drops another session's proxy variables, and only in a shell that has them", () => {
+    const inSession = { PATH: "/bin", KFWD_SOCKS: "127.0.0.1:1", KFWD_HTTP: "127.0.0.1:2", http_proxy: "http://127.0.0.1:2", ALL_PROXY: "socks5h://127.0.0.1:1", NO_PROXY: "localhost" };
+    expect(daemonEnv(inSession)).toEqual({ PATH: "/bin" });
+    const corporate = { PATH: "/bin", HTTPS_PROXY: "http://proxy.corp:3128" };
+    expect(daemonEnv(corporate)).toEqual(corporate);
   });
 });
