@@ -23,16 +23,21 @@ start_daemon() { # NAME BINARY ARGS...
   echo $! >"$RUN_DIR/$name.pid"
 }
 
-stop_daemon() { # NAME
-  local pid i
-  pid=$(pid_of "$1") || { rm -f "$RUN_DIR/$1.pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
+stop_daemons() { # NAME...: TERM them all, wait up to 5 s together, then KILL what is left
+  local name pid pids=() i
+  for name in "$@"; do
+    if pid=$(pid_of "$name"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+    rm -f "$RUN_DIR/$name.pid"
+  done
   for ((i = 0; i < 50; i++)); do
-    [[ -d /proc/$pid ]] || break
+    for pid in "${pids[@]}"; do [[ -d /proc/$pid ]] && break; pid=""; done
+    [[ -z ${pid:-} ]] && return 0
     sleep 0.1
   done
-  [[ -d /proc/$pid ]] && kill -KILL "$pid" 2>/dev/null
-  rm -f "$RUN_DIR/$1.pid"
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 }
 
 # fail NAME WHY: report a component that did not come up, with the end of its log, and stop.

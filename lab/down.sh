@@ -7,19 +7,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 source "$here/daemons.sh"
 
-stop_daemon kube-proxy
-stop_daemon kubelet
+stop_daemons kube-proxy kubelet
 
-# Pod processes: everything in the kubepods cgroups the kubelet made.
-kill_cgroup_tree() {
-  local root=/sys/fs/cgroup/pids/kubepods
-  [[ -d $root ]] || root=/sys/fs/cgroup/memory/kubepods
-  [[ -d $root ]] || return 0
-  local pids
-  pids=$(find "$root" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+# Pod processes: everything in the kubepods cgroups the kubelet made (cgroup v1: one per controller; v2: one).
+kubepods_dirs() { ls -d /sys/fs/cgroup/kubepods /sys/fs/cgroup/*/kubepods 2>/dev/null || true; }
+for dir in $(kubepods_dirs); do
+  pids=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
   [[ -n $pids ]] && kill -KILL $pids 2>/dev/null || true
-}
-kill_cgroup_tree
+done
 
 # Container shims of this lab's containerd (matched by its socket path), then containerd. The shims' sockets
 # live in containerd's fixed /run/containerd/s; those listening in the node's netns are this lab's.
@@ -29,12 +24,9 @@ for d in /proc/[0-9]*; do
   cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
   [[ $cmd == *containerd-shim* && $cmd == *"-address $sock "* ]] && kill -KILL "${d#/proc/}" 2>/dev/null || true
 done
-stop_daemon containerd
+stop_daemons containerd kube-scheduler kube-controller-manager kube-apiserver
 for f in $shim_sockets; do rm -f "$f"; done
-stop_daemon kube-scheduler
-stop_daemon kube-controller-manager
-stop_daemon kube-apiserver
-stop_daemon etcd
+stop_daemons etcd
 
 # Mounts under the lab's state (pod volumes, container rootfs, pod netns files), deepest first.
 for dir in "$LAB_HOME" "$RUN_DIR"; do
@@ -43,9 +35,11 @@ for dir in "$LAB_HOME" "$RUN_DIR"; do
   done
 done
 
-# Empty kubepods cgroups, deepest first.
-for ctl in /sys/fs/cgroup/*/; do
-  [[ -d $ctl/kubepods ]] && find "$ctl/kubepods" -depth -type d -exec rmdir {} + 2>/dev/null || true
+# Empty kubepods cgroups, deepest first (a killed process leaves its cgroup a moment later: retry briefly).
+for _ in 1 2 3 4 5; do
+  for dir in $(kubepods_dirs); do find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
+  [[ -z $(kubepods_dirs) ]] && break
+  sleep 0.2
 done
 
 ip netns del "$NETNS" 2>/dev/null || true

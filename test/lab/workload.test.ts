@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import {
-  apply, bunInPod, bunPod, kubectl, kubectlOk, lab, noLab, NAMESPACE, podIPs, testappObjects, uniqueName,
+  apply, BUN_IMAGE, bunInPod, bunPod, kubectl, kubectlOk, lab, noLab, NAMESPACE, podIPs, RESTRICTED_CONTAINER,
+  testappObjects, uniqueName,
 } from "./lab";
 
 const app = uniqueName("testapp");
@@ -68,6 +69,40 @@ describe.skipIf(noLab)("lab workload", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(payload);
   });
+
+  test("the restricted user can add an ephemeral Bun container that reads the target's runtime env", async () => {
+    const pod = [...(await podIPs(app)).keys()][0] ?? "";
+    const patch = {
+      spec: {
+        ephemeralContainers: [
+          {
+            name: "probe",
+            image: BUN_IMAGE,
+            imagePullPolicy: "IfNotPresent",
+            targetContainerName: "app",
+            command: ["/usr/local/bin/bun", "-e", "setInterval(() => {}, 1 << 30)"],
+            securityContext: { ...RESTRICTED_CONTAINER, runAsUser: 65532 },
+          },
+        ],
+      },
+    };
+    await kubectlOk(["patch", "pod", pod, "--subresource=ephemeralcontainers", "--type=strategic", "-p", JSON.stringify(patch)], {
+      as: "restricted",
+    });
+    let running = false;
+    for (let i = 0; i < 60 && !running; i++) {
+      const state = await kubectlOk(["get", "pod", pod, "-o", "jsonpath={.status.ephemeralContainerStatuses[0].state}"]);
+      running = state.includes("running");
+      if (!running) await Bun.sleep(500);
+    }
+    expect(running).toBe(true);
+    // Same UID as the target, sharing its PID namespace: the app is PID 1, its environ holds the image's ENV.
+    const env = await kubectlOk(
+      ["exec", pod, "-c", "probe", "--", "/usr/local/bin/bun", "-e", `process.stdout.write(require("fs").readFileSync("/proc/1/environ", "utf8"))`],
+      { as: "restricted" },
+    );
+    expect(env.split("\0")).toContain("KFWD_IMAGE_ENV=from-image");
+  }, 60_000);
 
   test("kubectl port-forward works from the host", async () => {
     // deploy/kfwd-role.yaml grants no pods/portforward: kfwd tunnels over exec. Use the restricted user when the
