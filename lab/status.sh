@@ -13,7 +13,7 @@ done
 if pid_of kube-apiserver >/dev/null; then
   k=("$K8S_BIN/kubectl" --kubeconfig "$PKI_DIR/admin.kubeconfig" --request-timeout 5s)
   ready=$("${k[@]}" get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)
-  echo "node $NODE_NAME: ${ready:-unknown}"
+  case $ready in True) echo "node $NODE_NAME: Ready" ;; False) echo "node $NODE_NAME: NotReady" ;; *) echo "node $NODE_NAME: unknown" ;; esac
   [[ $ready == True ]] || up=0
   dns=$("${k[@]}" -n kube-system get deployment coredns -o 'jsonpath={.status.availableReplicas}' 2>/dev/null)
   echo "coredns: ${dns:-0} available"

@@ -6,6 +6,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 source "$here/daemons.sh"
 source "$here/components.sh"
+# Nothing running but state left behind (a reboot, a killed run): clear it, so the cluster starts fresh.
+alive=0
+for d in "${DAEMONS[@]}"; do pid_of "$d" >/dev/null && alive=1; done
+if ((!alive)) && [[ -d $RUN_DIR || -d $LAB_HOME/etcd ]]; then "$here/down.sh" >/dev/null 2>&1 || true; fi
 mkdir -p "$LOG_DIR" "$RUN_DIR"
 rm -f "$LOG_DIR/failed"
 t0=$SECONDS
