@@ -33,6 +33,36 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
     expect(t.exitStatus).toEqual({ success: true, exitCode: 0 });
   }, 120_000);
 
+  test("a command that never reads stdin: write() is refused and stays refused (buffering is bounded)", async () => {
+    // Exits by itself soon, so it does not linger in the pod after the stream closes.
+    const t = await execTransport(client, { pod, command: ["bun", "-e", "setTimeout(() => {}, 30_000)"] });
+    let drains = 0;
+    t.onDrain(() => drains++);
+    const chunk = new Uint8Array(64 * 1024);
+    let accepted = 0;
+    let firstRefusal = -1;
+    const deadline = performance.now() + 20_000;
+    let stalled = false;
+    while (!stalled && performance.now() < deadline) {
+      accepted += chunk.byteLength;
+      if (t.write(chunk)) {
+        await Bun.sleep(0);
+        continue;
+      }
+      if (firstRefusal < 0) firstRefusal = accepted;
+      const before = drains;
+      const until = performance.now() + 1500;
+      while (drains === before && performance.now() < until) await Bun.sleep(10);
+      stalled = drains === before;
+    }
+    console.log(`stdin nobody reads: first write() refusal after ${(firstRefusal / 1048576).toFixed(1)} MiB, stalled after ${(accepted / 1048576).toFixed(1)} MiB (${drains} drains)`);
+    expect(stalled).toBe(true);
+    expect(accepted).toBeLessThan(128 * 1024 * 1024);
+    const closed = new Promise<Error | undefined>((resolve) => t.onClose(resolve));
+    t.close();
+    expect(await closed).toBeUndefined();
+  }, 60_000);
+
   test("v4 fallback still carries bytes", async () => {
     const t = await execTransport(client, { pod, command: BUN_CAT, protocols: ["v4.channel.k8s.io"] });
     expect(t.protocol).toBe("v4.channel.k8s.io");

@@ -77,7 +77,7 @@ export function idlePod(name: string, image = BUN_IMAGE): Record<string, unknown
           imagePullPolicy: "IfNotPresent",
           command: BUN_SLEEP,
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
-          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
         },
       ],
     },
