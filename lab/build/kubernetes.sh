@@ -12,7 +12,9 @@ if ((done_all)); then exit 0; fi
 
 src=$LAB_CACHE/src/kubernetes-$K8S_VERSION
 mkdir -p "$src" "$K8S_BIN"
-upstream_mod=$(curl -fsSL "${GOPROXY_URL:-https://proxy.golang.org}/k8s.io/kubernetes/@v/$K8S_VERSION.mod")
+proxy=$(go env GOPROXY); proxy=${proxy%%[,|]*}
+[[ $proxy == http* ]] || proxy=https://proxy.golang.org
+upstream_mod=$(curl -fsSL "$proxy/k8s.io/kubernetes/@v/$K8S_VERSION.mod")
 staging=$(awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&$3 ~ /^\.\/staging\//{print $1}' <<<"$upstream_mod")
 godebug=$(grep -m1 '^godebug ' <<<"$upstream_mod")
 gover=$(grep -m1 '^go ' <<<"$upstream_mod")

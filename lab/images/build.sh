@@ -60,4 +60,6 @@ oci_archive "kfwd.local/coredns:$COREDNS_VERSION" "$work/coredns" \
   '{"Entrypoint":["/coredns"],"User":"65532:65532"}' "$out/coredns.tar"
 
 touch "$out/done"
+# Older image sets (other sources or versions) are of no further use.
+for old in "$LAB_CACHE"/images-*; do [[ $old == "$out" ]] || rm -rf "$old"; done
 echo "$out"
