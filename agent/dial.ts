@@ -1,5 +1,5 @@
 /** Outgoing connections: each OPEN from kfwd becomes a TCP connection made from here, the pod's network view. */
-import { connect, type Socket } from "node:net";
+import { connect, type NetConnectOpts, type Socket } from "node:net";
 import { ResetReason } from "../src/wire/constants";
 import type { IncomingOpen } from "../src/wire/mux";
 import type { MuxStream } from "../src/wire/stream";
@@ -16,6 +16,10 @@ export function resetReasonFor(error: unknown): number {
   return ResetReason.FAILED;
 }
 
+/** Per-socket buffering in each direction. The 16 KiB default makes every 32 KiB frame a pause/drain round
+ *  trip between the stream and the socket; one window of room keeps bulk transfers moving. */
+const SOCKET_HIGH_WATER_MARK = 256 * 1024;
+
 export interface Dialer {
   handle(request: IncomingOpen): void;
   /** Drop every connection (the session ended). */
@@ -27,7 +31,8 @@ export function tcpDialer(options: { timeoutMs: number; log: (msg: string) => vo
   return {
     handle(request) {
       const { host, port } = request.target;
-      const socket = connect({ host, port, allowHalfOpen: true });
+      // Bun and node accept stream options here; @types/node does not list them.
+      const socket = connect({ host, port, allowHalfOpen: true, writableHighWaterMark: SOCKET_HIGH_WATER_MARK, readableHighWaterMark: SOCKET_HIGH_WATER_MARK } as NetConnectOpts);
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
       const timer = setTimeout(() => {

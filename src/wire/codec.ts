@@ -50,8 +50,11 @@ const FIXED_LENGTH: Readonly<Record<number, number>> = {
  * a frame; after that the stream is unusable (there is no way to find the next frame boundary).
  */
 export class FrameDecoder {
-  /** Holds a frame that straddles chunks; sized for the largest frame so it is allocated once. */
-  private partial: Buffer | undefined;
+  /** The header of a frame that straddles chunks, until it is complete. */
+  private readonly header = Buffer.allocUnsafe(HEADER_SIZE);
+  /** A straddling frame's payload, allocated at its exact size once the header is known; handed to the
+   *  listener as is (no second copy). */
+  private payload: Buffer | undefined;
   private partialLength = 0;
   private failed: Error | undefined;
 
@@ -76,39 +79,33 @@ export class FrameDecoder {
         offset = start + length;
         this.onFrame(chunk[start - 8]!, chunk[start - 7]!, chunk.readUInt32BE(start - 4), chunk.subarray(start, offset));
       }
-      if (offset < chunk.length) this.stash(chunk, offset);
+      if (offset < chunk.length) this.completePartial(chunk.subarray(offset));
     } catch (error) {
       this.failed = error instanceof Error ? error : new Error(String(error));
       throw error;
     }
   }
 
-  private stash(chunk: Buffer, offset: number): void {
-    this.partial ??= Buffer.allocUnsafe(HEADER_SIZE + MAX_PAYLOAD);
-    chunk.copy(this.partial, this.partialLength, offset);
-    this.partialLength += chunk.length - offset;
-  }
-
-  /** Fills the held-back frame from `chunk`; returns how many bytes of `chunk` it used. */
+  /** Adds bytes to the frame being assembled across chunks; returns how many bytes of `chunk` it used. */
   private completePartial(chunk: Buffer): number {
-    const partial = this.partial!;
     let used = 0;
     if (this.partialLength < HEADER_SIZE) {
       used = Math.min(HEADER_SIZE - this.partialLength, chunk.length);
-      chunk.copy(partial, this.partialLength, 0, used);
+      chunk.copy(this.header, this.partialLength, 0, used);
       this.partialLength += used;
       if (this.partialLength < HEADER_SIZE) return used;
+      this.payload = Buffer.allocUnsafe(this.checkHeader(this.header, 0));
     }
-    const total = HEADER_SIZE + this.checkHeader(partial, 0);
-    const take = Math.min(total - this.partialLength, chunk.length - used);
-    chunk.copy(partial, this.partialLength, used, used + take);
+    const payload = this.payload!;
+    const have = this.partialLength - HEADER_SIZE;
+    const take = Math.min(payload.length - have, chunk.length - used);
+    chunk.copy(payload, have, used, used + take);
     this.partialLength += take;
     used += take;
-    if (this.partialLength === total) {
+    if (have + take === payload.length) {
       this.partialLength = 0;
-      // The listener may keep the payload (a DATA chunk pushed to a reader), so it gets its own copy.
-      const payload = Buffer.from(partial.subarray(HEADER_SIZE, total));
-      this.onFrame(partial[0]!, partial[1]!, partial.readUInt32BE(4), payload);
+      this.payload = undefined;
+      this.onFrame(this.header[0]!, this.header[1]!, this.header.readUInt32BE(4), payload);
     }
     return used;
   }

@@ -80,7 +80,7 @@ export class MuxStream extends Duplex {
       this.push(null);
       this.maybeForget();
     } else {
-      this.grantCredit(this.window >>> 2);
+      this.grantCredit(this.window >>> 1);
     }
     return true;
   }
@@ -171,7 +171,7 @@ export class MuxStream extends Duplex {
     this.grantQueued = true;
     queueMicrotask(() => {
       this.grantQueued = false;
-      this.grantCredit(this.window >>> 2);
+      this.grantCredit(this.window >>> 1);
     });
   }
 
