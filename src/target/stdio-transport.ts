@@ -9,7 +9,7 @@ import { streamTransport } from "../wire/stream-transport";
 
 /** The parts of a Bun.spawn subprocess we use. */
 interface BunChild {
-  stdin: { write(data: Uint8Array): number; flush(): number | Promise<number>; end(): unknown };
+  stdin: { write(data: Uint8Array): number | Promise<number>; flush(): number | Promise<number>; end(): unknown };
   stdout: ReadableStream<Uint8Array>;
   exited: Promise<number>;
 }
@@ -53,10 +53,10 @@ function bunChildTransport(child: BunChild): Transport {
   return {
     write(data) {
       if (closed) return false;
-      child.stdin.write(data);
-      // FileSink buffers without limit; flush() returning a promise means the pipe is full: that is our
-      // backpressure signal.
-      const pending = child.stdin.flush();
+      // FileSink buffers without limit; a write or flush that returns a promise means the pipe is full: that
+      // is our backpressure signal, and its settling is the drain.
+      const written = child.stdin.write(data);
+      const pending = written instanceof Promise ? written : child.stdin.flush();
       if (!(pending instanceof Promise)) return flushing === undefined;
       if (!flushing) {
         flushing = pending.then(
