@@ -19,8 +19,11 @@ export const agentCalls: CallHandlers = {
   },
   env() {
     const env: Record<string, string> = {};
-    // KFWD_AGENT_* configure this process; they are not part of the pod's environment.
-    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith("KFWD_AGENT_")) env[key] = value;
+    // KFWD_AGENT_* configure this process and BUN_BE_BUN is how a local kfwd binary runs it as bun:
+    // neither is part of the pod's environment.
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value !== undefined && !key.startsWith("KFWD_AGENT_") && key !== "BUN_BE_BUN") env[key] = value;
+    }
     return { env };
   },
 };

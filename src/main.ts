@@ -27,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
   const ownArgs = dash === -1 ? argv : argv.slice(0, dash);
   try {
     if (ownArgs.includes("--help") || ownArgs.includes("-h") || argv.length === 0) {
+      // citty colours help unless NO_COLOR is exactly "1"; follow the usual rule (any value, or not a TTY).
+      if (process.env.NO_COLOR !== undefined || !process.stdout.isTTY) process.env.NO_COLOR = "1";
       const [cmd, parent] = await resolveForUsage(ownArgs);
       await showUsage(cmd, parent);
       return argv.length === 0 ? EXIT.usage : EXIT.ok;
@@ -37,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const name = ownArgs[0];
     if (name !== undefined && !name.startsWith("-") && !(name in commands)) {
-      process.stderr.write(`${red("kfwd:")} Unknown command "${name}". Commands: ${Object.keys(commands).join(", ")}\n`);
+      process.stderr.write(`${red("kfwd:")} Unknown command "${name}". Commands: ${Object.keys(commands).filter((c) => !c.startsWith("_")).join(", ")}\n`);
       return EXIT.usage;
     }
     // citty drops a sub-command's return value, so the sub-command is run directly: it returns the exit code.

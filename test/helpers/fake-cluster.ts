@@ -11,7 +11,7 @@ import { createInterface } from "node:readline";
 
 export const CLUSTER_ADDR = "127.0.99.10";
 export const NAMES = { web: "web.shop.svc.cluster.local", echo: "echo.shop.svc.cluster.local", tls: "secure.shop.svc.cluster.local" } as const;
-export const PORTS = { http: 8080, https: 8443, echo: 9000, sink: 9001 } as const;
+export const PORTS = { http: 8080, https: 8443, echo: 9000, sink: 9001, source: 9002 } as const;
 
 export interface FakeCluster {
   netns: string;
