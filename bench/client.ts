@@ -11,9 +11,11 @@ import { socksConnect } from "../test/helpers/socks-client";
 const [scenario, ...args] = process.argv.slice(2);
 
 const host = process.env.BENCH_HOST ?? "127.0.0.1";
+// Through the proxy the servers are named, as cluster services are: loopback addresses always go direct.
+const name = process.env.BENCH_NAME ?? host;
 
 function open(port: number, via: string): Promise<Socket> {
-  if (via === "socks") return socksConnect(process.env.KFWD_SOCKS!, host, port).then((s) => (s.setNoDelay(true), s));
+  if (via === "socks") return socksConnect(process.env.KFWD_SOCKS!, name, port).then((s) => (s.setNoDelay(true), s));
   return new Promise((resolve) => {
     const s = connect({ port, host, noDelay: true }, () => resolve(s));
   });

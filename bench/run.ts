@@ -5,7 +5,7 @@
  * Prints a markdown table and writes bench/results/latest.json.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -14,6 +14,7 @@ const root = join(import.meta.dir, "..");
 const kfwdBin = join(root, "dist/kfwd");
 const bun = process.execPath;
 const HOST = "127.0.99.10";
+const NAME = "bench.kfwd.svc.cluster.local";
 const netns = `kfwd-bench-${process.pid}`;
 const bytesArg = process.argv.indexOf("--bytes");
 const BYTES = bytesArg > 0 ? Number(process.argv[bytesArg + 1]) : 1 << 30;
@@ -36,7 +37,7 @@ function rssKb(pid: number): number {
 async function scenario(via: "direct" | "kfwd", args: string[]): Promise<{ result: Record<string, number>; kfwdPeakMb: number; agentPeakMb: number }> {
   const client = [bun, join(root, "bench/client.ts"), ...args];
   const cmd = via === "direct" ? ["ip", "netns", "exec", netns, ...client] : [kfwdBin, "run", profile, "--", ...client];
-  const child = spawn(cmd[0] as string, cmd.slice(1), { env: { ...process.env, BENCH_HOST: HOST }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(cmd[0] as string, cmd.slice(1), { env: { ...process.env, BENCH_HOST: HOST, BENCH_NAME: NAME }, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   let kfwdPeak = 0;
@@ -59,6 +60,8 @@ function agentPids(): number[] {
 
 sh("ip", ["netns", "add", netns]);
 sh("ip", ["-n", netns, "link", "set", "lo", "up"]);
+mkdirSync(`/etc/netns/${netns}`, { recursive: true });
+writeFileSync(`/etc/netns/${netns}/hosts`, `127.0.0.1 localhost\n${HOST} ${NAME}\n`);
 const profile = join(mkdtempSync(join(tmpdir(), "kfwd-bench-")), "bench.toml");
 writeFileSync(profile, `[target]\nlocal = true\nnetns = "${netns}"\n`);
 const servers = spawn("ip", ["netns", "exec", netns, bun, join(root, "bench/servers.ts"), HOST], { stdio: ["ignore", "pipe", "inherit"] });
@@ -99,4 +102,5 @@ try {
   servers.kill("SIGKILL");
   for (const pid of agentPids()) spawnSync("kill", ["-9", String(pid)]);
   spawnSync("ip", ["netns", "del", netns]);
+  rmSync(`/etc/netns/${netns}`, { recursive: true, force: true });
 }
