@@ -1,21 +1,30 @@
 /**
- * Writes docs/profile.md from the profile schema. `--check` only compares and exits 1 when the file is out
- * of date (test/profile/docs.test.ts does the same, so CI catches a schema change without regenerated docs).
+ * Writes the profile reference from the schema into docs/profile.md and into README.md (between the
+ * profile-reference markers). `--check` only compares and exits 1 when either is out of date
+ * (test/profile/docs.test.ts does the same, so CI catches a schema change without regenerated docs).
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { renderProfileDocsPage } from "../src/profile/reference";
+import { renderProfileDocsPage, renderProfileReference } from "../src/profile/reference";
+import { withReadmeReference } from "../src/profile/readme-section";
 
-const target = fileURLToPath(new URL("../docs/profile.md", import.meta.url));
-const wanted = renderProfileDocsPage();
+const docsPath = fileURLToPath(new URL("../docs/profile.md", import.meta.url));
+const readmePath = fileURLToPath(new URL("../README.md", import.meta.url));
+const wanted = new Map([
+  [docsPath, renderProfileDocsPage()],
+  [readmePath, withReadmeReference(await readFile(readmePath, "utf8"), renderProfileReference())],
+]);
 
-if (process.argv.includes("--check")) {
-  const current = await readFile(target, "utf8").catch(() => "");
-  if (current !== wanted) {
-    console.error("docs/profile.md is out of date: run `bun run scripts/profile-docs.ts`.");
-    process.exit(1);
+let stale = false;
+for (const [path, text] of wanted) {
+  const current = await readFile(path, "utf8").catch(() => "");
+  if (current === text) continue;
+  if (process.argv.includes("--check")) {
+    console.error(`${path} is out of date: run \`bun run scripts/profile-docs.ts\`.`);
+    stale = true;
+  } else {
+    await writeFile(path, text);
+    console.error(`Wrote ${path}`);
   }
-} else {
-  await writeFile(target, wanted);
-  console.error(`Wrote ${target}`);
 }
+process.exit(stale ? 1 : 0);

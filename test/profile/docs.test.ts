@@ -6,12 +6,18 @@ import { expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseProfile, profileSchema } from "../../src/profile/index";
+import { withReadmeReference } from "../../src/profile/readme-section";
 import { renderProfileDocsPage, renderProfileReference } from "../../src/profile/reference";
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
 test("docs/profile.md is generated from the schema (run `bun run scripts/profile-docs.ts`)", async () => {
   expect(await readFile(root("docs/profile.md"), "utf8")).toBe(renderProfileDocsPage());
+});
+
+test("README.md's profile reference is generated from the schema (run `bun run scripts/profile-docs.ts`)", async () => {
+  const readme = await readFile(root("README.md"), "utf8");
+  expect(readme).toBe(withReadmeReference(readme, renderProfileReference()));
 });
 
 test("the reference has a row for every key of every section", () => {
