@@ -10,6 +10,8 @@ export const commands: Record<string, () => Promise<AnyCommand>> = {
   up: () => import("./up").then((m) => m.default as AnyCommand),
   status: () => import("./status").then((m) => m.default as AnyCommand),
   down: () => import("./down").then((m) => m.default as AnyCommand),
+  doctor: () => import("./doctor").then((m) => m.default as AnyCommand),
+  clean: () => import("./clean").then((m) => m.default as AnyCommand),
   // Hidden (meta.hidden): the background process `up` and `env` start.
   _session: () => import("./_session").then((m) => m.default as AnyCommand),
 };

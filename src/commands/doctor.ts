@@ -1,0 +1,28 @@
+import { defineCommand } from "citty";
+import { checkLine, fancyOutput, reportJson, reportText } from "../doctor/report";
+import { runDoctor } from "../doctor/index";
+import { loadProfile } from "../profile/index";
+
+export default defineCommand({
+  meta: {
+    name: "doctor",
+    description:
+      "Check that kfwd can work with a profile: kubeconfig, cluster, every permission of deploy/kfwd-role.yaml in the namespace, ephemeral containers, and the agent image (a short-lived pod runs `bun --version`). Prints the Role to grant for anything missing. Exit code 0 when everything needed passes, 1 otherwise.",
+  },
+  args: {
+    profile: { type: "positional", description: "Path to the kfwd profile (TOML)", required: true },
+    json: { type: "boolean", description: "Print one JSON object (checks, missing permissions, the Role to grant) instead of text" },
+    "run-check": { type: "boolean", default: true, description: "Start a short-lived pod with the agent image (--no-run-check to skip)" },
+  },
+  async run({ args }) {
+    const profile = await loadProfile(args.profile);
+    const fancy = fancyOutput(process.stdout);
+    const report = await runDoctor(profile, {
+      runCheck: args["run-check"] !== false,
+      // Text mode prints each line as its check finishes: the image check can take seconds.
+      ...(args.json ? {} : { onCheck: (c) => process.stdout.write(`${checkLine(c, fancy)}\n`) }),
+    });
+    process.stdout.write(args.json ? reportJson(report) : reportText(report, fancy));
+    return report.ok ? 0 : 1;
+  },
+});
