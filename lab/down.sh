@@ -2,7 +2,8 @@
 # Take the lab down: stop pods and daemons, unmount what they mounted, remove the node's netns (its veth,
 # bridge and iptables rules go with it), remove kubepods cgroups and the cluster state. Keeps logs and the
 # build cache ($LAB_CACHE). Safe to run when the lab is partly or not at all up.
-set -euo pipefail
+# Best effort: every step runs even when an earlier one fails.
+set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 source "$here/daemons.sh"
@@ -12,7 +13,7 @@ stop_daemons kube-proxy kubelet
 # Pod processes: everything in the kubepods cgroups the kubelet made (cgroup v1: one per controller; v2: one).
 kubepods_dirs() { ls -d /sys/fs/cgroup/kubepods /sys/fs/cgroup/*/kubepods 2>/dev/null || true; }
 for dir in $(kubepods_dirs); do
-  pids=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+  pids=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u) || true
   [[ -n $pids ]] && kill -KILL $pids 2>/dev/null || true
 done
 
