@@ -12,7 +12,7 @@ export default defineCommand({
   args: {
     profile: { type: "positional", description: "Path to the kfwd profile (TOML)", required: true },
     json: { type: "boolean", description: "Print one JSON object (checks, missing permissions, the Role to grant) instead of text" },
-    "run-check": { type: "boolean", default: true, description: "Start a short-lived pod with the agent image (--no-run-check to skip)" },
+    "run-check": { type: "boolean", default: true, description: "Start a short-lived pod with the agent image", negativeDescription: "Skip the agent image check (creates nothing in the cluster)" },
   },
   async run({ args }) {
     const profile = await loadProfile(args.profile);
