@@ -2,6 +2,8 @@
 import { lookup } from "node:dns/promises";
 import { KfwdError } from "../src/errors";
 import type { CallHandlers } from "../src/wire/calls";
+import { log } from "./log";
+import { processEnv } from "./process-env";
 
 export const agentCalls: CallHandlers = {
   async resolve({ name, family }) {
@@ -17,13 +19,34 @@ export const agentCalls: CallHandlers = {
       );
     }
   },
+  /**
+   * "The pod's environment". An agent in the target's PID namespace is told so (KFWD_AGENT_ENV_FROM=process,
+   * set on its container) and answers with the target process's env; otherwise, or if that cannot be read, with
+   * its own, which kfwd has given the target container's env/envFrom (see src/target/kube-env.ts).
+   */
   env() {
-    const env: Record<string, string> = {};
-    // KFWD_AGENT_* configure this process and BUN_BE_BUN is how a local kfwd binary runs it as bun:
-    // neither is part of the pod's environment.
-    for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined && !key.startsWith("KFWD_AGENT_") && key !== "BUN_BE_BUN") env[key] = value;
+    if (process.env.KFWD_AGENT_ENV_FROM === "process") {
+      try {
+        return { env: processEnv().env };
+      } catch (error) {
+        const e = error as KfwdError;
+        log(`warning: ${e.message}. Using the env from the pod spec instead (without the image's ENV). ${e.hint ?? ""}`);
+      }
     }
-    return { env };
+    return { env: ownEnv() };
+  },
+  processEnv({ pid }) {
+    return processEnv(pid);
   },
 };
+
+/** KFWD_AGENT_* configure this process, BUN_BE_BUN is how a local kfwd binary runs it as bun, and the agent
+ * image's own ENV (named in KFWD_AGENT_ENV_DROP) describes the agent: none of them is the pod's. */
+function ownEnv(): Record<string, string> {
+  const drop = new Set((process.env.KFWD_AGENT_ENV_DROP ?? "").split(",").filter(Boolean));
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith("KFWD_AGENT_") && key !== "BUN_BE_BUN" && !drop.has(key)) env[key] = value;
+  }
+  return env;
+}

@@ -1,5 +1,5 @@
-import { KfwdError } from "../errors";
 import type { Profile } from "../profile/index";
+import { kubeTarget } from "../target/kube";
 import { localTarget } from "../target/local";
 import type { TargetConnector } from "../target/types";
 import { debug, type Ui } from "../ui/log";
@@ -31,9 +31,16 @@ function connectorFor(profile: Profile, ui: Ui): TargetConnector {
       onAgentLog: (line) => (ui.verbosity === "verbose" ? process.stderr.write(`${line}\n`) : agentLog(line)),
     });
   }
-  throw new KfwdError(
-    "KFWD_TARGET_UNSUPPORTED",
-    `Cannot connect to target "${target.kind}" from ${profile.source.path}: cluster targets are not available in this build`,
-    "Use [target] local = true to try kfwd without a cluster.",
-  );
+  // Warnings from the agent (e.g. it could not read the target's process env) concern the user; the rest is
+  // its log, shown with --verbose or KFWD_DEBUG=agent.
+  return kubeTarget({
+    profile,
+    warn: (m) => ui.warn(m),
+    onAgentLog: (line) => {
+      const warning = /^kfwd-agent: warning: (.*)$/.exec(line);
+      if (warning) ui.warn(warning[1] ?? line);
+      else if (ui.verbosity === "verbose") process.stderr.write(`${line}\n`);
+      else agentLog(line);
+    },
+  });
 }

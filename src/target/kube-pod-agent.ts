@@ -1,0 +1,86 @@
+/**
+ * Placement "pod": the agent runs in its own pod, made by a Job (see agentJob for why a Job). Creating it is
+ * a dry-run Pod first — Pod Security is enforced on pods, not on Jobs, so this is how a rejection reaches the
+ * user at once and names the field instead of surfacing later as a FailedCreate event.
+ */
+import { KfwdError } from "../errors";
+import { apiPath, isKubeApiError, type KubeClient } from "../kube/index";
+import { selector, LABEL } from "../kube/labels";
+import { AGENT_CONTAINER, agentJob, jobPodForDryRun, type AgentSpecOptions } from "./kube-agent-spec";
+import type { AgentHome } from "./kube-home";
+import type { Container, Pod } from "./kube-types";
+import { waitForAgent } from "./kube-wait";
+
+export interface PodAgentOptions {
+  client: KubeClient;
+  namespace: string;
+  name: string;
+  spec: AgentSpecOptions;
+  target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> } | undefined;
+  timeoutMs: number;
+  progress: (step: string) => void;
+}
+
+const jobs = (namespace: string, name?: string) => apiPath({ group: "batch", resource: "jobs", namespace, name });
+
+export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
+  const job = agentJob(o.name, o.spec, o.target);
+  try {
+    await o.client.create(apiPath({ resource: "pods", namespace: o.namespace }), jobPodForDryRun(job, `${o.name}-dry-run`), { dryRun: "All" });
+  } catch (e) {
+    if (!isKubeApiError(e, 409)) throw e;
+  }
+  o.progress(`Creating agent Job ${o.name} (image ${o.spec.image})`);
+  await o.client.create(jobs(o.namespace), job);
+  const pod = await waitForAgent(o.client, {
+    namespace: o.namespace,
+    labelSelector: `job-name=${o.name}`,
+    container: AGENT_CONTAINER,
+    ephemeral: false,
+    eventsFor: [o.name],
+    image: o.spec.image,
+    timeoutMs: o.timeoutMs,
+    progress: o.progress,
+  }).catch(async (e: unknown) => {
+    await deleteJob(o.client, o.namespace, o.name);
+    throw e;
+  });
+  const podName = pod.metadata.name;
+  return {
+    pod: podName,
+    container: AGENT_CONTAINER,
+    description: `agent pod ${podName} (Job ${o.name})`,
+    alive: () => containerRunning(o.client, o.namespace, podName),
+    remove: () => deleteJob(o.client, o.namespace, o.name),
+  };
+}
+
+export async function containerRunning(client: KubeClient, namespace: string, pod: string, ephemeral = false, container = AGENT_CONTAINER): Promise<boolean> {
+  try {
+    const p = await client.get<Pod>(apiPath({ resource: "pods", namespace, name: pod }));
+    const statuses = (ephemeral ? p.status?.ephemeralContainerStatuses : p.status?.containerStatuses) ?? [];
+    return !p.metadata.deletionTimestamp && statuses.some((s) => s.name === container && s.state?.running !== undefined);
+  } catch (e) {
+    if (isKubeApiError(e, 404)) return false;
+    throw e;
+  }
+}
+
+/** Background propagation: the Job goes at once, the garbage collector removes its pod right after. */
+export async function deleteJob(client: KubeClient, namespace: string, name: string): Promise<void> {
+  await client.delete(jobs(namespace, name), { ignoreNotFound: true, query: { propagationPolicy: "Background", gracePeriodSeconds: 0 } });
+}
+
+/** On exit: remove every Job of the session and wait briefly until its pods are gone too. */
+export async function removeSessionJobs(client: KubeClient, namespace: string, sessionId: string, waitMs = 5000): Promise<void> {
+  const labelSelector = selector({ [LABEL.session]: sessionId });
+  const list = await client.list<{ metadata: { name: string } }>(jobs(namespace), { labelSelector });
+  await Promise.all(list.items.map((j) => deleteJob(client, namespace, j.metadata.name)));
+  const deadline = performance.now() + waitMs;
+  while (performance.now() < deadline) {
+    const pods = await client.list<Pod>(apiPath({ resource: "pods", namespace }), { labelSelector });
+    if (pods.items.length === 0) return;
+    await Bun.sleep(250);
+  }
+  throw new KfwdError("KFWD_CLEANUP_SLOW", `The agent pod of session ${sessionId} is still terminating after ${waitMs / 1000}s`, "The cluster removes it shortly (its Job is gone); `kfwd clean` removes leftovers.");
+}

@@ -1,0 +1,122 @@
+/**
+ * The cluster target's connector: finds the target pod, starts the agent's container (a Job pod or an
+ * ephemeral container in the target pod) and execs the agent into it over the exec WebSocket. A reconnect
+ * execs into the same container while it runs, else starts a new one (re-resolving the target, which a
+ * rollout may have replaced).
+ */
+import { randomBytes } from "node:crypto";
+import { execTransport, KubeClient } from "../kube/index";
+import { currentUser } from "../kube/cleanup-owner";
+import { ownerLabel } from "../kube/labels";
+import type { Profile } from "../profile/index";
+import { agentArgv, agentPayload } from "./bootstrap";
+import type { AgentSpecOptions } from "./kube-agent-spec";
+import { envForAgentPod } from "./kube-env";
+import { startEphemeralAgent } from "./kube-ephemeral";
+import type { AgentHome } from "./kube-home";
+import { choosePlacement, type Placement } from "./kube-placement";
+import { removeSessionJobs, startPodAgent } from "./kube-pod-agent";
+import { resolveTarget, type ClusterTarget } from "./kube-resolve";
+import type { AgentConnection, TargetConnector } from "./types";
+
+/** Cluster agents exit this soon after kfwd goes silent (kill -9): the Job is then cleaned up by its TTL. */
+export const CLUSTER_IDLE_TIMEOUT_MAX_MS = 10_000;
+
+export interface KubeTargetOptions {
+  profile: Profile;
+  warn: (message: string) => void;
+  onAgentLog: (line: string) => void;
+}
+
+export function kubeTarget(o: KubeTargetOptions): TargetConnector {
+  const { profile } = o;
+  const target = profile.target;
+  if (target.kind === "local") throw new Error("kubeTarget: a local target");
+  const sessionId = randomBytes(5).toString("hex");
+  let client: KubeClient | undefined;
+  let placement: Placement | undefined;
+  let home: AgentHome | undefined;
+  let started = 0;
+  const homes: AgentHome[] = [];
+
+  const startHome = async (c: KubeClient, progress: (s: string) => void): Promise<AgentHome> => {
+    const namespace = c.namespace;
+    const resolved = target.kind === "none" ? undefined : await resolveTarget(c, namespace, target as ClusterTarget);
+    if (resolved) progress(`Target: ${resolved.description} in namespace ${namespace}`);
+    if (!placement) {
+      const choice = await choosePlacement(c, namespace, profile.agent.placement, resolved?.pod.metadata.name);
+      placement = choice.placement;
+      progress(`Agent placement: ${placement} (${choice.why})`);
+    }
+    const user = await currentUser(c);
+    const spec: AgentSpecOptions = {
+      sessionId,
+      owner: { name: user.name, label: ownerLabel(user.name) },
+      profilePath: profile.source.path,
+      image: profile.agent.image,
+      bun: profile.agent.bun,
+      idleTimeoutMs: Math.min(profile.agent.idle_timeout, CLUSTER_IDLE_TIMEOUT_MAX_MS),
+      cpu: profile.agent.cpu,
+      memory: profile.agent.memory,
+      firstWaitMs: 60_000,
+    };
+    started++;
+    const name = `kfwd-agent-${sessionId}${started > 1 ? `-${started}` : ""}`;
+    const common = { client: c, namespace, name, spec, timeoutMs: profile.agent.start_timeout, progress };
+    if (placement === "ephemeral" && resolved) return startEphemeralAgent({ ...common, target: resolved, warn: o.warn });
+    let targetEnv: Parameters<typeof startPodAgent>[0]["target"];
+    if (resolved) {
+      const container = resolved.pod.spec.containers.find((x) => x.name === resolved.container);
+      if (container) {
+        targetEnv = { pod: resolved.pod, env: envForAgentPod(resolved.pod, container, o.warn) };
+        if (started === 1) o.warn("With placement \"pod\" the env comes from the target's pod spec: variables set by its image (ENV) are not visible.");
+      }
+    }
+    return startPodAgent({ ...common, target: targetEnv });
+  };
+
+  return {
+    label: target.kind === "none" ? "targetless agent pod" : describeTarget(target as ClusterTarget),
+    async connect(progress) {
+      client ??= await KubeClient.fromKubeconfig({ kubeconfig: profile.cluster.kubeconfig, context: profile.cluster.context, namespace: profile.cluster.namespace });
+      const c = client;
+      if (home && (await home.alive().catch(() => false))) {
+        progress(`Reusing ${home.description}`);
+      } else {
+        home = await startHome(c, progress);
+        homes.push(home);
+      }
+      const h = home;
+      progress(`Starting the agent in ${h.description}`);
+      const transport = await execTransport(c, { pod: h.pod, container: h.container, command: agentArgv(profile.agent.bun), stdin: true, onStderr: o.onAgentLog, pingIntervalMs: 5000 }).catch((e: unknown) => {
+        if (home === h) home = undefined; // the container may be gone: next time, start another
+        throw e;
+      });
+      transport.write(agentPayload());
+      return {
+        transport,
+        description: h.description,
+        async close() {
+          // v5 can say "no more input", which ends the agent cleanly; closing the socket does too.
+          transport.closeStdin();
+          transport.close();
+        },
+      } satisfies AgentConnection;
+    },
+    async dispose() {
+      const c = client;
+      if (!c) return;
+      try {
+        if (homes.length > 0 && placement === "pod") await removeSessionJobs(c, c.namespace, sessionId);
+        for (const h of homes) await h.remove();
+      } finally {
+        c.close();
+      }
+    },
+  };
+}
+
+function describeTarget(t: ClusterTarget): string {
+  const what = t.kind === "workload" ? `${t.workload}/${t.name}` : `${t.kind}/${t.name}`;
+  return t.container ? `${what}, container ${t.container}` : what;
+}
