@@ -18,7 +18,8 @@ export const KEEPER = [
   `const ns=p=>{try{return fs.readlinkSync("/proc/"+p+"/ns/mnt")}catch{return ""}},own=ns("self");`,
   `let last=Date.now(),seen=0;`,
   `const agents=()=>fs.readdirSync("/proc").some(p=>{if(!/^\\d+$/.test(p)||p===me)return false;`,
-  `try{return fs.readFileSync("/proc/"+p+"/cmdline","latin1").includes("${AGENT_MARKER}")&&ns(p)===own}catch{return false}});`,
+  // The marker is split so that the keeper's own command line does not contain it.
+  `try{return fs.readFileSync("/proc/"+p+"/cmdline","latin1").includes("${AGENT_MARKER.slice(0, 8)}"+"${AGENT_MARKER.slice(8)}")&&ns(p)===own}catch{return false}});`,
   `setInterval(()=>{if(agents()){last=Date.now();seen=1}else if(Date.now()-last>(seen?linger:first)){`,
   `console.error("kfwd-keeper: no agent for "+(seen?linger:first)+" ms; exiting");process.exit(0)}},500);`,
   // As PID 1 a signal without a handler is ignored: pod deletion must not wait for the grace period.

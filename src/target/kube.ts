@@ -16,6 +16,7 @@ import { startEphemeralAgent } from "./kube-ephemeral";
 import type { AgentHome } from "./kube-home";
 import { choosePlacement, type Placement } from "./kube-placement";
 import { removeSessionJobs, startPodAgent } from "./kube-pod-agent";
+import { agentTransport } from "./kube-transport";
 import { resolveTarget, type ClusterTarget } from "./kube-resolve";
 import type { AgentConnection, TargetConnector } from "./types";
 
@@ -93,15 +94,8 @@ export function kubeTarget(o: KubeTargetOptions): TargetConnector {
         throw e;
       });
       transport.write(agentPayload());
-      return {
-        transport,
-        description: h.description,
-        async close() {
-          // v5 can say "no more input", which ends the agent cleanly; closing the socket does too.
-          transport.closeStdin();
-          transport.close();
-        },
-      } satisfies AgentConnection;
+      const wrapped = agentTransport(transport, h.description);
+      return { transport: wrapped, description: h.description, close: async () => wrapped.close() } satisfies AgentConnection;
     },
     async dispose() {
       const c = client;
