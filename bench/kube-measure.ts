@@ -1,0 +1,76 @@
+/** Timing helpers for bench/kube.ts: percentiles, free ports, curl downloads, time to a child's start. */
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+
+export interface Summary {
+  n: number;
+  median: number;
+  p90: number;
+  min: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles. */
+export function summarize(values: readonly number[]): Summary {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? Number.NaN;
+  return { n: s.length, median: at(0.5), p90: at(0.9), min: s[0] ?? Number.NaN, max: s[s.length - 1] ?? Number.NaN };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One HTTP download with curl; MB/s (10^6 bytes) of the body. Throws unless all bytes arrived. */
+export function curlMBps(url: string, bytes: number): number {
+  const r = spawnSync("curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", url], { encoding: "utf8", timeout: 300_000 });
+  const [size = "0", total = "0"] = r.stdout.trim().split(" ");
+  if (r.status !== 0 || Number(size) !== bytes) throw new Error(`curl ${url}: got ${size} of ${bytes} bytes (${r.stderr.trim()})`);
+  return bytes / Number(total) / 1e6;
+}
+
+/**
+ * Runs `argv` whose last command prints the epoch in nanoseconds (`date +%s%N`) as soon as it starts;
+ * returns ms from spawn to that moment, and to the end (teardown included).
+ */
+export async function timeToChild(argv: string[]): Promise<{ toChildMs: number; totalMs: number }> {
+  const t0 = performance.timeOrigin + performance.now();
+  const p0 = performance.now();
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+  const code = await new Promise<number | null>((r) => child.once("close", r));
+  const totalMs = performance.now() - p0;
+  const ns = /(\d{19})/.exec(out)?.[1];
+  if (code !== 0 || !ns) throw new Error(`${argv.join(" ")} exited ${code}: ${err.trim().slice(-500)}`);
+  return { toChildMs: Number(BigInt(ns) / 1000n) / 1000 - t0, totalMs };
+}
+
+/** Starts `kubectl port-forward` and resolves once it listens. */
+export async function portForward(kubectlArgv: string[]): Promise<{ stop: () => void }> {
+  const child = spawn(kubectlArgv[0] as string, kubectlArgv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("Forwarding from")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (c) => reject(new Error(`port-forward exited ${c}: ${out}`)));
+  });
+  return { stop: () => child.kill("SIGTERM") };
+}

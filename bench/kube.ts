@@ -1,0 +1,120 @@
+/**
+ * kfwd on the lab cluster, against the baseline users already have, in one run so the numbers compare:
+ *   (a) HTTP download throughput from a testapp pod: through a kfwd forward (exec tunnel to an agent pod)
+ *       vs `kubectl port-forward` to the same pod, interleaved, same curl;
+ *   (b) `kfwd run` until the child starts: a fresh agent each time (image present), as an agent pod (Job)
+ *       and as an ephemeral container, and with a reused agent (a running `kfwd up` session).
+ * Uses the compiled dist/kfwd as the restricted user. Usage: npm run bench:kube [-- --bytes N --reps N]
+ * Prints a markdown table and writes bench/results/kube-latest.json.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { findLab, profile, startTestapp, stopTestapp, type Lab } from "./kube-lab";
+import { curlMBps, freePort, portForward, summarize, timeToChild, type Summary } from "./kube-measure";
+
+const root = join(import.meta.dir, "..");
+const kfwd = join(root, "dist/kfwd");
+const arg = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const BYTES = arg("bytes", 64 << 20);
+const DOWNLOADS = arg("downloads", 5);
+const REPS = arg("reps", 15);
+const WARM_REPS = arg("warm-reps", 40);
+const CHILD = ["date", "+%s%N"];
+
+const lab: Lab = findLab(root);
+const app = `kfwd-bench-${Date.now().toString(36)}`;
+
+function kfwdOk(args: string[]): string {
+  const r = spawnSync(kfwd, args, { encoding: "utf8", timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`kfwd ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function throughput(): Promise<{ kfwd: Summary; portForward: Summary }> {
+  const kfwdPort = await freePort();
+  const pfPort = await freePort();
+  const p = profile(lab, `[[forward]]\nlocal = ${kfwdPort}\nremote = "${app}:8080"`);
+  kfwdOk(["up", p]);
+  const pf = await portForward([lab.kubectl, "--kubeconfig", lab.restricted, "-n", lab.namespace, "port-forward", `pod/${app}`, `${pfPort}:8080`]);
+  const viaKfwd: number[] = [];
+  const viaPf: number[] = [];
+  try {
+    // One warm-up each, then alternate so drift in the shared node hits both alike.
+    curlMBps(`http://127.0.0.1:${kfwdPort}/bytes/${1 << 20}`, 1 << 20);
+    curlMBps(`http://127.0.0.1:${pfPort}/bytes/${1 << 20}`, 1 << 20);
+    for (let i = 0; i < DOWNLOADS; i++) {
+      viaKfwd.push(curlMBps(`http://127.0.0.1:${kfwdPort}/bytes/${BYTES}`, BYTES));
+      viaPf.push(curlMBps(`http://127.0.0.1:${pfPort}/bytes/${BYTES}`, BYTES));
+      process.stderr.write(`download ${i + 1}/${DOWNLOADS}: kfwd ${viaKfwd.at(-1)?.toFixed(1)} MB/s, port-forward ${viaPf.at(-1)?.toFixed(1)} MB/s\n`);
+    }
+  } finally {
+    pf.stop();
+    kfwdOk(["down", p]);
+  }
+  return { kfwd: summarize(viaKfwd), portForward: summarize(viaPf) };
+}
+
+async function startup(name: string, profilePath: string, reps: number): Promise<{ toChild: Summary; total: Summary }> {
+  const toChild: number[] = [];
+  const total: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = await timeToChild([kfwd, "run", profilePath, "--", ...CHILD]);
+    toChild.push(t.toChildMs);
+    total.push(t.totalMs);
+  }
+  process.stderr.write(`${name}: median ${summarize(toChild).median.toFixed(0)} ms to the child (${reps} runs)\n`);
+  return { toChild: summarize(toChild), total: summarize(total) };
+}
+
+const ms = (s: Summary) => `${s.median.toFixed(0)} ms / ${s.p90.toFixed(0)} ms`;
+const mbps = (s: Summary) => `${s.median.toFixed(1)} MB/s (p90 ${s.p90.toFixed(1)})`;
+
+startTestapp(lab, app);
+try {
+  const podProfile = profile(lab, `[agent]\nplacement = "pod"`);
+  const ephemeralProfile = profile(lab, `[target]\npod = "${app}"\n[agent]\nplacement = "ephemeral"`);
+  const tp = await throughput();
+  const pod = await startup("kfwd run, fresh agent pod (Job)", podProfile, REPS);
+  const ephemeral = await startup("kfwd run, fresh ephemeral container", ephemeralProfile, REPS);
+  kfwdOk(["up", podProfile]);
+  let warm: Awaited<ReturnType<typeof startup>>;
+  try {
+    warm = await startup("kfwd run, reused agent (kfwd up)", podProfile, WARM_REPS);
+  } finally {
+    kfwdOk(["down", podProfile]);
+  }
+  const ratio = tp.kfwd.median / tp.portForward.median;
+  const results = {
+    date: new Date().toISOString(),
+    cluster: kubectlVersion(),
+    bytes: BYTES,
+    throughput: { ...tp, ratio },
+    startup: { agentPod: pod, ephemeral, reused: warm },
+  };
+  mkdirSync(join(root, "bench/results"), { recursive: true });
+  writeFileSync(join(root, "bench/results/kube-latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const rows = [
+    "| on the lab (1 node, 2 cores shared with the control plane) | kfwd | baseline | goal |",
+    "|---|---|---|---|",
+    `| HTTP download, ${BYTES >> 20} MiB × ${DOWNLOADS}, median (p90) | ${mbps(tp.kfwd)} | kubectl port-forward: ${mbps(tp.portForward)} | ≥ 2× (got ${ratio.toFixed(2)}×) |`,
+    `| \`kfwd run\` to the child's start, fresh agent pod (Job), median / p90 of ${REPS} | ${ms(pod.toChild)} | — | ≤ 1.5 s |`,
+    `| \`kfwd run\` to the child's start, fresh ephemeral container, median / p90 of ${REPS} | ${ms(ephemeral.toChild)} | — | ≤ 1.5 s |`,
+    `| \`kfwd run\` to the child's start, reused agent (\`kfwd up\`), median / p90 of ${WARM_REPS} | ${ms(warm.toChild)} | — | ≤ 0.3 s |`,
+  ];
+  console.log(rows.join("\n"));
+} finally {
+  stopTestapp(lab, app);
+}
+
+function kubectlVersion(): string {
+  const r = spawnSync(lab.kubectl, ["--kubeconfig", lab.admin, "version", "-o", "json"], { encoding: "utf8" });
+  try {
+    return (JSON.parse(r.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion ?? "?";
+  } catch {
+    return "?";
+  }
+}
