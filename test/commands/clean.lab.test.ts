@@ -29,7 +29,9 @@ describe.skipIf(!lab)("kfwd clean on the lab", () => {
   };
   const [mineDone, mineRunning, theirsDone, theirsRunning] = Object.keys(pods) as [string, string, string, string];
   let admin: KubeClient;
+  const mineJob = `kfwd-clean-mine-job-${run}`;
   const podPath = (name?: string) => apiPath({ resource: "pods", namespace: ns, name });
+  const jobPath = (name?: string) => apiPath({ group: "batch", resource: "jobs", namespace: ns, name });
   const exists = async (name: string) => (await admin.list<{ metadata: { name: string; deletionTimestamp?: string } }>(podPath())).items.some((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);
   const profile = () => writeProfile(`[cluster]\nkubeconfig = "${lab?.restricted}"\nnamespace = "${ns}"\n`);
 
@@ -51,11 +53,18 @@ describe.skipIf(!lab)("kfwd clean on the lab", () => {
       if (done) pod.spec.containers[0]!.command = ["bun", "--version"];
       await admin.create(podPath(), pod);
     }
-    // Wait until the "done" pods have finished, so clean sees them as leftovers.
+    // A finished agent Job of ours, its pod labelled like it (as kfwd's Jobs are).
+    const jobPod = idlePod("x") as { metadata: { labels: Record<string, string> }; spec: { restartPolicy: string; containers: { command: string[] }[] } };
+    jobPod.metadata.labels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.owner]: mine, [LABEL.session]: `gone-${run}` };
+    jobPod.spec.containers[0]!.command = ["bun", "--version"];
+    await admin.create(jobPath(), { apiVersion: "batch/v1", kind: "Job", metadata: { name: mineJob, labels: jobPod.metadata.labels }, spec: { backoffLimit: 0, template: { metadata: { labels: jobPod.metadata.labels }, spec: jobPod.spec } } });
+    // Wait until the "done" pods and the Job have finished, so clean sees them as leftovers.
     for (let i = 0; i < 240; i++) {
       const list = await admin.list<{ metadata: { name: string }; status?: { phase?: string } }>(podPath());
       const finished = list.items.filter((p) => p.status?.phase === "Succeeded").map((p) => p.metadata.name);
-      if (finished.includes(mineDone) && finished.includes(theirsDone)) return;
+      const job = await admin.get<{ status?: { conditions?: { type: string; status: string }[] } }>(jobPath(mineJob));
+      const jobDone = job.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True");
+      if (finished.includes(mineDone) && finished.includes(theirsDone) && jobDone) return;
       await Bun.sleep(250);
     }
     throw new Error("the test pods did not finish");
@@ -72,6 +81,9 @@ describe.skipIf(!lab)("kfwd clean on the lab", () => {
     expect(r.stdout).toContain(`would remove pod/${mineDone} in ${ns} (finished`);
     expect(r.stdout).toMatch(new RegExp(`kept pod/${mineRunning} in ${ns}: (running|starting) for \\d+s \\(younger than 60m\\)`));
     expect(r.stdout).not.toContain(theirsDone);
+    expect(r.stdout).toContain(`would remove job/${mineJob} in ${ns} (finished`);
+    // The Job's pod is the Job's business: deleting it alone would only make the Job start another.
+    expect(r.stdout).toMatch(new RegExp(`kept pod/${mineJob}-\\w+ in ${ns}: belongs to job ${mineJob}`));
     expect(await exists(mineDone)).toBe(true);
   }, 30_000);
 
@@ -79,6 +91,8 @@ describe.skipIf(!lab)("kfwd clean on the lab", () => {
     const r = await kfwd(["clean", "--profile", profile()]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`removed pod/${mineDone} in ${ns}`);
+    expect(r.stdout).toContain(`removed job/${mineJob} in ${ns}`);
+    expect(await admin.delete(jobPath(mineJob), { ignoreNotFound: true })).toBeUndefined();
     expect(r.stdout).not.toContain(theirsDone);
     expect(r.stdout).not.toContain(theirsRunning);
     expect(await exists(mineDone)).toBe(false);
