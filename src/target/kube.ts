@@ -20,8 +20,12 @@ import { agentTransport } from "./kube-transport";
 import { resolveTarget, type ClusterTarget } from "./kube-resolve";
 import type { AgentConnection, TargetConnector } from "./types";
 
-/** Cluster agents exit this soon after kfwd goes silent (kill -9): the Job is then cleaned up by its TTL. */
+/**
+ * Cluster agents exit this soon after kfwd goes silent (a hung or stopped kfwd; after kill -9 the agent's stdin
+ * ends at once), and the Job is then removed by its TTL. The floor keeps it above two of the tunnel's 5 s pings.
+ */
 export const CLUSTER_IDLE_TIMEOUT_MAX_MS = 10_000;
+const CLUSTER_IDLE_TIMEOUT_MIN_MS = 8_000;
 
 export interface KubeTargetOptions {
   profile: Profile;
@@ -56,7 +60,7 @@ export function kubeTarget(o: KubeTargetOptions): TargetConnector {
       profilePath: profile.source.path,
       image: profile.agent.image,
       bun: profile.agent.bun,
-      idleTimeoutMs: Math.min(profile.agent.idle_timeout, CLUSTER_IDLE_TIMEOUT_MAX_MS),
+      idleTimeoutMs: Math.max(CLUSTER_IDLE_TIMEOUT_MIN_MS, Math.min(profile.agent.idle_timeout, CLUSTER_IDLE_TIMEOUT_MAX_MS)),
       cpu: profile.agent.cpu,
       memory: profile.agent.memory,
       firstWaitMs: 60_000,

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KFWD, kfwd } from "../helpers/kfwd";
 import { requireLabOrSkip } from "../kube/helpers/lab";
-import { createTestApp, killAgents, labProfile, SECRET_VALUE, sessionObjects, sessionOf, type TestApp } from "./helpers/kube-lab";
+import { createTestApp, killAgents, labProfile, profileObjects, SECRET_VALUE, sessionObjects, sessionOf, type TestApp } from "./helpers/kube-lab";
 
 const lab = requireLabOrSkip();
 const name = `kt-${Date.now().toString(36)}`;
@@ -109,6 +109,25 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
     expect(r.stderr).toContain("Tunnel is back");
     expect(r.code).toBe(0);
   }, 100_000);
+
+  test("fail fast: an image the node cannot pull is named, and nothing is left behind", async () => {
+    const profile = labProfile(lab!, "", `image = "registry.invalid/kfwd/no-such-bun:1"\nstart_timeout = "60s"`);
+    const started = performance.now();
+    const r = await kfwd(["run", profile, "--", "true"], { timeoutMs: 90_000 });
+    console.log(`unpullable image reported after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('cannot pull image "registry.invalid/kfwd/no-such-bun:1"');
+    expect(r.stderr).toContain("[agent] image");
+    expect(performance.now() - started).toBeLessThan(50_000);
+    expect(await profileObjects(app, profile)).toEqual([]);
+  }, 100_000);
+
+  test("fail fast: an agent no node can hold gives the scheduler's reason", async () => {
+    const r = await kfwd(["run", labProfile(lab!, "", `memory = "1Ti"`), "--", "true"], { timeoutMs: 60_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("Cannot schedule the agent pod");
+    expect(r.stderr).toContain("Insufficient memory");
+  }, 60_000);
 
   test("a target typo lists the candidates", async () => {
     const typo = name.slice(0, -1);

@@ -102,3 +102,13 @@ export async function killAgents(app: TestApp, pod: string, container = "kfwd-ag
   const t = await execTransport(app.admin, { namespace: app.namespace, pod, container, command: ["/usr/local/bin/bun", "-e", script], stdin: false });
   await new Promise<void>((resolve) => t.onClose(() => resolve()));
 }
+
+/** kfwd's Jobs and pods whose annotation names this profile (whatever their session). */
+export async function profileObjects(app: TestApp, profilePath: string): Promise<string[]> {
+  type Obj = { metadata: { name: string; annotations?: Record<string, string> } };
+  const labelSelector = "app.kubernetes.io/managed-by=kfwd";
+  const jobs = await app.admin.list<Obj>(apiPath({ group: "batch", resource: "jobs", namespace: app.namespace }), { labelSelector });
+  const pods = await app.admin.list<Obj>(apiPath({ resource: "pods", namespace: app.namespace }), { labelSelector });
+  const mine = (o: Obj) => o.metadata.annotations?.["kfwd.dev/profile"] === profilePath;
+  return [...jobs.items.filter(mine).map((j) => `job/${j.metadata.name}`), ...pods.items.filter(mine).map((p) => `pod/${p.metadata.name}`)];
+}
