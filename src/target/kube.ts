@@ -105,7 +105,7 @@ export function kubeTarget(o: KubeTargetOptions): TargetConnector {
       const c = client;
       if (!c) return;
       try {
-        if (homes.length > 0 && placement === "pod") await removeSessionJobs(c, c.namespace, sessionId);
+        if (started > 0 && placement === "pod") await removeSessionJobs(c, c.namespace, sessionId);
         for (const h of homes) await h.remove();
       } finally {
         c.close();
