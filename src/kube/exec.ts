@@ -56,7 +56,9 @@ export async function execTransport(client: KubeClient, opts: ExecTransportOptio
   const path = apiPath({ resource: "pods", namespace, name: opts.pod, subresource: "exec" });
   const query: Record<string, string | string[]> = { command: [...opts.command], stdin: String(stdin), stdout: "true", stderr: "true" };
   if (opts.container) query.container = opts.container;
-  const what = `"${opts.command.join(" ")}" in pod "${opts.pod}"${opts.container ? ` (container "${opts.container}")` : ""} of namespace "${namespace}"`;
+  // The agent's command carries the whole bootstrap loader: name the program, not a screenful of script.
+  const shown = opts.command.join(" ");
+  const what = `"${shown.length > 60 ? `${opts.command[0] ?? ""} …` : shown}" in pod "${opts.pod}"${opts.container ? ` (container "${opts.container}")` : ""} of namespace "${namespace}"`;
   const ws = await openExecSocket(client, path, query, {
     protocols: opts.protocols ?? EXEC_PROTOCOLS,
     timeoutMs: opts.connectTimeoutMs ?? 30_000,

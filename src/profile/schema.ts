@@ -71,10 +71,10 @@ export const profileSchema = {
   ),
 
   agent: table("The helper process kfwd runs next to the target. It needs no privileges and installs nothing.", {
-    placement: oneOf(["auto", "ephemeral", "pod"] as const, { default: "auto", example: "ephemeral", description: "`ephemeral`: an ephemeral container in the target pod (its network identity and env). `pod`: a separate agent pod (targetless sessions; clusters that forbid ephemeral containers). `auto`: ephemeral when there is a target pod, else pod." }),
+    placement: oneOf(["auto", "ephemeral", "pod"] as const, { default: "auto", example: "ephemeral", description: "`ephemeral`: an ephemeral container in the target pod (its network identity and env). `pod`: a separate agent pod (targetless sessions; clusters that forbid ephemeral containers). `auto`: ephemeral when there is a target pod and you may add ephemeral containers to it, else pod." }),
     image: string({ default: DEFAULT_AGENT_IMAGE, example: "registry.example.com/mirror/bun:1.4.5-slim", description: "Any image with a `bun` binary; the agent code is sent over stdin, so no custom image is needed." }, (s) => (s.trim() === "" || /\s/.test(s) ? "an image reference cannot be empty or contain spaces" : undefined)),
     bun: string({ default: "bun", example: "/usr/local/bin/bun", description: "The bun command inside the image." }, (s) => (s === "" ? "the command cannot be empty" : undefined)),
-    idle_timeout: duration({ default: "30s", example: "2m", description: "The agent exits after this long without a connected kfwd (so a crash leaves nothing running)." }),
+    idle_timeout: duration({ default: "30s", example: "2m", description: "The agent exits after this long without a connected kfwd (so a crash leaves nothing running). Cluster agents keep it between 8s and 10s, so a killed kfwd leaves nothing behind within seconds." }),
     start_timeout: duration({ default: "60s", example: "2m", description: "How long to wait for the agent to start (image pull included) before failing with the reason." }),
     cpu: string({ default: "500m", example: "1", description: "The agent container's CPU limit (a Kubernetes quantity)." }, quantity),
     memory: string({ default: "128Mi", example: "256Mi", description: "The agent container's memory limit (a Kubernetes quantity)." }, quantity),
