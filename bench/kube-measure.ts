@@ -56,8 +56,8 @@ export async function timeToChild(argv: string[]): Promise<{ toChildMs: number; 
 }
 
 /** Starts `kubectl port-forward` and resolves once it listens. */
-export async function portForward(kubectlArgv: string[]): Promise<{ stop: () => void }> {
-  const child = spawn(kubectlArgv[0] as string, kubectlArgv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+export async function portForward(kubectlArgv: string[], env: Record<string, string> = {}): Promise<{ stop: () => void }> {
+  const child = spawn(kubectlArgv[0] as string, kubectlArgv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${out}`)), 30_000);
