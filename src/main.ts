@@ -2,6 +2,7 @@ import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { commands } from "./commands/index";
 import { isKfwdError } from "./errors";
+import { nearest } from "./profile/suggest";
 import { bold, red } from "./ui/log";
 
 export const VERSION: string = pkg.version;
@@ -39,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const name = ownArgs[0];
     if (name !== undefined && !name.startsWith("-") && !(name in commands)) {
-      process.stderr.write(`${red("kfwd:")} Unknown command "${name}". Commands: ${Object.keys(commands).filter((c) => !c.startsWith("_")).join(", ")}\n`);
+      const visible = Object.keys(commands).filter((c) => !c.startsWith("_"));
+      const guess = nearest(name, visible);
+      process.stderr.write(`${red("kfwd:")} Unknown command "${name}".${guess ? ` Did you mean "${guess}"?` : ""} Commands: ${visible.join(", ")}\n`);
       return EXIT.usage;
     }
     // citty drops a sub-command's return value, so the sub-command is run directly: it returns the exit code.

@@ -1,17 +1,18 @@
-import type { CommandDef } from "citty";
+import type { ArgsDef, CommandDef } from "citty";
 
 /** Command name → lazy import, so `kfwd --help` and each command load only what they use. */
-// biome-ignore lint: citty's CommandDef is generic over each command's own args
-type AnyCommand = CommandDef<any>;
+type AnyCommand = CommandDef<ArgsDef>;
+/** citty types a command by its own args; the table only needs "some command" (what citty's runner takes). */
+const load = (m: Promise<{ default: unknown }>): Promise<AnyCommand> => m.then((x) => x.default as AnyCommand);
 
 export const commands: Record<string, () => Promise<AnyCommand>> = {
-  run: () => import("./run").then((m) => m.default as AnyCommand),
-  env: () => import("./env").then((m) => m.default as AnyCommand),
-  up: () => import("./up").then((m) => m.default as AnyCommand),
-  status: () => import("./status").then((m) => m.default as AnyCommand),
-  down: () => import("./down").then((m) => m.default as AnyCommand),
-  doctor: () => import("./doctor").then((m) => m.default as AnyCommand),
-  clean: () => import("./clean").then((m) => m.default as AnyCommand),
+  run: () => load(import("./run")),
+  env: () => load(import("./env")),
+  up: () => load(import("./up")),
+  status: () => load(import("./status")),
+  down: () => load(import("./down")),
+  doctor: () => load(import("./doctor")),
+  clean: () => load(import("./clean")),
   // Hidden (meta.hidden): the background process `up` and `env` start.
-  _session: () => import("./_session").then((m) => m.default as AnyCommand),
+  _session: () => load(import("./_session")),
 };
