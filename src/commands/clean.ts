@@ -4,13 +4,13 @@ import { isKubeApiError } from "../kube/api-errors";
 import { KubeClient } from "../kube/client";
 import { currentUser, formatAge, sweepLeftovers, type SweepResult, type Verdict } from "../kube/cleanup";
 import { loadProfile, parseDuration } from "../profile/index";
+import { liveClusterSessions } from "../session/live";
 import { listSessions } from "../session/registry";
 
 export default defineCommand({
   meta: {
     name: "clean",
-    description:
-      "Remove your leftover kfwd objects (agent pods and Jobs of sessions that are gone): only objects labelled app.kubernetes.io/managed-by=kfwd with your owner label, never another user's. A finished agent is always a leftover; a running one only when no session on this machine uses it and it is older than --older-than.",
+    description: "Remove your leftover agent pods and Jobs (never another user's; never one a session here still uses)",
   },
   args: {
     profile: { type: "string", alias: "p", description: "Take kubeconfig, context and namespace from this profile" },
@@ -31,8 +31,9 @@ export default defineCommand({
       namespace: args.namespace ?? cluster?.namespace,
     });
     try {
-      // A background session on this host keeps its agent: its profile id is the session label it carries.
-      const live = new Set((await listSessions()).filter((p) => p.kind !== "stale").map((p) => p.state.profileId));
+      // A session running on this host (kfwd run or a background one) keeps its agent, however old.
+      await listSessions(); // cleans the state of background sessions that died
+      const live = liveClusterSessions();
       const user = await currentUser(client);
       const all = args["all-namespaces"] === true;
       const result = await sweepLeftovers(client, { namespaces: [client.namespace], allNamespaces: all, liveSessions: live, olderThanMs, dryRun: args["dry-run"] === true }).catch((e: unknown) => {

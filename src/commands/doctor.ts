@@ -6,8 +6,8 @@ import { loadProfile } from "../profile/index";
 export default defineCommand({
   meta: {
     name: "doctor",
-    description:
-      "Check that kfwd can work with a profile: kubeconfig, cluster, every permission of deploy/kfwd-role.yaml in the namespace, ephemeral containers, and the agent image (a short-lived pod runs `bun --version`). Prints the Role to grant for anything missing. Exit code 0 when everything needed passes, 1 otherwise.",
+    // One line: it is also the command's row in `kfwd --help`. README's doctor section has the details.
+    description: "Check kubeconfig, cluster, permissions, ephemeral containers and the agent image; print the Role to grant (exit 1 if anything is missing)",
   },
   args: {
     profile: { type: "positional", description: "Path to the kfwd profile (TOML)", required: true },

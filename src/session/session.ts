@@ -8,6 +8,7 @@ import type { ProxyServer } from "../proxy/server";
 import type { TargetConnector } from "../target/types";
 import type { Ui } from "../ui/log";
 import { debug } from "../ui/log";
+import { markLive } from "./live";
 import { startForward, type ForwardSpec, type RunningForward } from "./forwards";
 import { Tunnel } from "./tunnel";
 
@@ -52,6 +53,11 @@ export async function startSession(config: SessionConfig, ui: Ui): Promise<Sessi
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((e: unknown) => ui.warn(`cleanup: ${String(e)}`));
   };
+  const clusterSessionId = config.connector.clusterSessionId;
+  if (clusterSessionId !== undefined) {
+    const unmark = markLive(clusterSessionId);
+    cleanups.unshift(async () => unmark());
+  }
   try {
     const hello = await tunnel.start();
     ui.step(`Agent ready: ${tunnel.description} (protocol v${hello.version})`);

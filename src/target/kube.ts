@@ -81,6 +81,7 @@ export function kubeTarget(o: KubeTargetOptions): TargetConnector {
   };
 
   return {
+    clusterSessionId: sessionId,
     label: target.kind === "none" ? "targetless agent pod" : describeTarget(target as ClusterTarget),
     async connect(progress) {
       client ??= await KubeClient.fromKubeconfig({ kubeconfig: profile.cluster.kubeconfig, context: profile.cluster.context, namespace: profile.cluster.namespace });

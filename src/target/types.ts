@@ -16,6 +16,8 @@ export interface AgentConnection {
 export interface TargetConnector {
   /** The target as the user named it ("local", "deployment/checkout in shop"). */
   readonly label: string;
+  /** The id the session's cluster objects are labelled with (cluster targets only). */
+  readonly clusterSessionId?: string;
   connect(progress: (step: string) => void): Promise<AgentConnection>;
   /** Remove everything this session created for the target. Idempotent. */
   dispose(): Promise<void>;
