@@ -84,4 +84,41 @@ describe.skipIf(!lab)("kfwd doctor on the lab", () => {
       expect(again.code).toBe(0);
     }, 30_000);
   });
+
+  describe("with a Role missing pods/exec, kfwd run and kfwd doctor name the same permission", () => {
+    const ns = `kfwd-noexec-${Date.now().toString(36)}`;
+    let admin: KubeClient;
+    beforeAll(async () => {
+      admin = await KubeClient.fromKubeconfig({ kubeconfig: lab!.admin });
+      await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+      const rules = shippedRules().filter((r) => !r.resources.includes("pods/exec"));
+      await admin.create(apiPath({ group: "rbac.authorization.k8s.io", resource: "roles", namespace: ns }), { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kfwd" }, rules });
+      await admin.create(apiPath({ group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: ns }), {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "kfwd" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kfwd" },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kfwd-dev" }],
+      });
+    });
+    afterAll(async () => {
+      await admin?.delete(`/api/v1/namespaces/${ns}`, { ignoreNotFound: true });
+    });
+
+    test("doctor", async () => {
+      const r = await kfwd(["doctor", "--no-run-check", profileFor(ns)], { env: { NO_COLOR: "1" } });
+      expect(r.stdout).toMatch(/^FAIL permissions: .*create pods\/exec/m);
+      expect(r.code).toBe(1);
+    }, 30_000);
+
+    test("run: fails with the verb, the resource and the Role rule that grants it, and leaves nothing behind", async () => {
+      const r = await kfwd(["run", profileFor(ns), "--", "true"], { env: { NO_COLOR: "1" }, timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("pods/exec");
+      expect(r.stderr).toMatch(/create|get/);
+      expect(r.stderr).toContain("resources:");
+      const left = await admin.list<unknown>(`/apis/batch/v1/namespaces/${ns}/jobs`, { labelSelector: "app.kubernetes.io/managed-by=kfwd" });
+      expect(left.items).toEqual([]);
+    }, 70_000);
+  });
 });
