@@ -9,7 +9,7 @@ import { apiPath } from "../../src/kube/api-path";
 import { KubeClient } from "../../src/kube/client";
 import { shippedRules } from "../../src/doctor/role";
 import { kfwd, writeProfile } from "../helpers/kfwd";
-import { LAB_READY, requireLabOrSkip } from "../kube/helpers/lab";
+import { requireLabOrSkip } from "../kube/helpers/lab";
 
 const lab = requireLabOrSkip();
 const profileFor = (namespace: string) => writeProfile(`[cluster]\nkubeconfig = "${lab?.restricted}"\nnamespace = "${namespace}"\n`);
@@ -67,8 +67,7 @@ describe.skipIf(!lab)("kfwd doctor on the lab", () => {
       expect(report.ok).toBe(false);
       expect(report.missing).toEqual([{ verb: "get", group: "", resource: "pods/log" }]);
       expect(report.grant?.commands).toHaveLength(2);
-      const kubectl = readFileSync(LAB_READY, "utf8").match(/^kubectl:\s*(\S+)/m)?.[1];
-      if (!kubectl || !existsSync(kubectl)) throw new Error(`no kubectl named in ${LAB_READY}`);
+      const kubectl = lab!.kubectl;
       // Run the doctor's own commands, as an admin would paste them.
       const script = `kubectl() { "${kubectl}" --kubeconfig "${lab!.admin}" "$@"; }\n${report.grant!.commands.join("\n")}\n`;
       const applied = Bun.spawnSync(["bash", "-c", script], { stderr: "pipe", stdout: "pipe" });

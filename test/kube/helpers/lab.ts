@@ -1,10 +1,10 @@
 /**
- * The lab cluster for `*.lab.test.ts`: when /work/main/.lab-ready (or $KFWD_LAB_READY) exists it names an
- * admin kubeconfig and a restricted one (lines like `kubeconfig: PATH` / `kubeconfig-restricted: PATH`).
- * Without it those tests skip, unless KFWD_LAB=1 says the lab is required: then they fail.
+ * The lab cluster for `*.lab.test.ts`, as `npm run lab -- status` reports it (lines `kubeconfig: PATH`,
+ * `kubeconfig-restricted: PATH`, `kubectl: PATH`). When the lab is down those tests skip, unless KFWD_LAB=1
+ * says the lab is required: then they fail.
  */
 import { test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { apiPath } from "../../../src/kube/api-path";
 import type { KubeClient } from "../../../src/kube/client";
@@ -12,26 +12,25 @@ import type { KubeClient } from "../../../src/kube/client";
 export interface Lab {
   admin: string;
   restricted: string;
+  kubectl: string;
   namespace: string;
 }
 
-export const LAB_READY = process.env.KFWD_LAB_READY ?? join(import.meta.dir, "../../../.lab-ready");
 export const labRequired = process.env.KFWD_LAB === "1";
+const STATUS = join(import.meta.dir, "../../../lab/status.sh");
 
 function findLab(): Lab | undefined {
-  if (!existsSync(LAB_READY)) return undefined;
-  let admin: string | undefined;
-  let restricted: string | undefined;
-  let namespace = "kfwd-e2e";
-  for (const line of readFileSync(LAB_READY, "utf8").split("\n")) {
-    const ns = /namespace\s*[:=]\s*([a-z0-9-]+)/i.exec(line);
-    if (ns?.[1]) namespace = ns[1];
-    const kc = /^\s*kubeconfig(-restricted)?\s*[:=]\s*(\S+)/i.exec(line);
-    if (!kc?.[2] || !existsSync(kc[2])) continue;
-    if (kc[1]) restricted ??= kc[2];
-    else admin ??= kc[2];
-  }
-  return admin && restricted ? { admin, restricted, namespace } : undefined;
+  const res = Bun.spawnSync(["bash", STATUS], { stdout: "pipe", stderr: "pipe" });
+  if (res.exitCode !== 0) return undefined;
+  const out = res.stdout.toString();
+  const field = (name: string): string | undefined => {
+    const value = new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(out)?.[1];
+    return value && existsSync(value) ? value : undefined;
+  };
+  const admin = field("kubeconfig");
+  const restricted = field("kubeconfig-restricted");
+  const kubectl = field("kubectl");
+  return admin && restricted && kubectl ? { admin, restricted, kubectl, namespace: "kfwd-e2e" } : undefined;
 }
 
 export const lab = findLab();
@@ -42,11 +41,11 @@ export function requireLabOrSkip(): Lab | undefined {
   if (lab) return lab;
   if (labRequired) {
     test("the lab is up (KFWD_LAB=1)", () => {
-      throw new Error(`KFWD_LAB=1 but the lab is not ready: ${LAB_READY} is missing or names no admin and restricted kubeconfig (run \`npm run lab -- up\`).`);
+      throw new Error("KFWD_LAB=1 but the lab is not up (npm run lab -- status); run `npm run lab -- up` as root.");
     });
   } else if (!announced) {
     announced = true;
-    console.warn(`kube lab tests skipped: ${LAB_READY} not found (start the lab, or set KFWD_LAB=1 to require it).`);
+    console.warn("kube lab tests skipped: the lab is not up (npm run lab -- up as root; KFWD_LAB=1 requires it).");
   }
   return undefined;
 }
