@@ -63,6 +63,24 @@ export function startTestapp(lab: Lab, name: string): void {
   kubectl(lab, ["wait", "--for=condition=Ready", `pod/${name}`, "--timeout=120s"]);
 }
 
+/**
+ * A pod running only the agent image's Bun, idle: the target of the raw `kubectl exec` baseline (the image
+ * has no shell or coreutils). Returns once it runs.
+ */
+export function startBunPod(lab: Lab, name: string): void {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, labels: { app: name, "app.kubernetes.io/managed-by": "kfwd-bench" } },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: "bun", image: "docker.io/oven/bun:1.4.5-slim", imagePullPolicy: "IfNotPresent", command: ["bun", "-e", "setInterval(() => {}, 1e6)"], securityContext: { ...RESTRICTED, runAsUser: 65532 } }],
+    },
+  };
+  kubectl(lab, ["apply", "-f", "-"], { input: JSON.stringify(pod) });
+  kubectl(lab, ["wait", "--for=condition=Ready", `pod/${name}`, "--timeout=120s"]);
+}
+
 export function stopTestapp(lab: Lab, name: string): void {
   try {
     kubectl(lab, ["delete", "pod,service", name, "--ignore-not-found", "--wait=false", "--grace-period=0"]);

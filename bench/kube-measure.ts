@@ -55,6 +55,31 @@ export async function timeToChild(argv: string[]): Promise<{ toChildMs: number; 
   return { toChildMs: Number(BigInt(ns) / 1000n) / 1000 - t0, totalMs };
 }
 
+/** A command for the Bun image that writes `bytes` zero bytes to stdout in 64 KiB writes, honouring backpressure. */
+export function stdoutWriter(bytes: number): string[] {
+  const script = `const b=Buffer.alloc(65536);let left=${bytes};const go=()=>{while(left>0){const n=Math.min(left,b.length);left-=n;if(!process.stdout.write(b.subarray(0,n))){process.stdout.once("drain",go);return}}};go()`;
+  return ["bun", "-e", script];
+}
+
+/**
+ * MB/s of a command's stdout (e.g. `kubectl exec`), from its first byte to its exit: the exec stream's own
+ * rate without its setup (API server round trips, the process start in the pod). Throws unless all bytes arrived.
+ */
+export async function execMBps(argv: string[], bytes: number): Promise<number> {
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  let got = 0;
+  let first = 0;
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    if (got === 0) first = performance.now();
+    got += d.byteLength;
+  });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+  const code = await new Promise<number | null>((r) => child.once("close", r));
+  if (code !== 0 || got !== bytes) throw new Error(`${argv.slice(0, 6).join(" ")} …: exit ${code}, ${got} of ${bytes} bytes (${err.trim().slice(-300)})`);
+  return bytes / (performance.now() - first) / 1000;
+}
+
 /** Starts `kubectl port-forward` and resolves once it listens. */
 export async function portForward(kubectlArgv: string[], env: Record<string, string> = {}): Promise<{ stop: () => void }> {
   const child = spawn(kubectlArgv[0] as string, kubectlArgv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });

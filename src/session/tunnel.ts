@@ -2,7 +2,14 @@ import type { Duplex } from "node:stream";
 import { KfwdError } from "../errors";
 import type { Destination } from "../proxy/dialer";
 import type { AgentConnection, TargetConnector } from "../target/types";
-import { Mux, type CallMap, type PeerHello } from "../wire/index";
+import { Mux, type CallMap, type MuxOptions, type PeerHello } from "../wire/index";
+
+/**
+ * Mux settings a connector may ask for because its transport needs them (a cluster exec stream has a far larger
+ * bandwidth-delay product than a local pipe). A connection carries them as an optional `mux` field.
+ */
+export type TransportMuxOptions = Pick<MuxOptions, "initialWindow">;
+type TunedConnection = AgentConnection & { readonly mux?: TransportMuxOptions };
 
 export type TunnelState = "connecting" | "up" | "reconnecting" | "closed";
 
@@ -75,8 +82,8 @@ export class Tunnel {
   }
 
   private async connectOnce(): Promise<void> {
-    const connection = await this.connector.connect(this.options.progress);
-    const mux = new Mux(connection.transport, { role: "client", log: this.options.log });
+    const connection: TunedConnection = await this.connector.connect(this.options.progress);
+    const mux = new Mux(connection.transport, { ...connection.mux, role: "client", log: this.options.log });
     try {
       this.hello = await mux.ready;
     } catch (error) {

@@ -5,6 +5,7 @@
  * rollout may have replaced).
  */
 import { randomBytes } from "node:crypto";
+import type { TransportMuxOptions } from "../session/tunnel";
 import { execTransport, KubeClient } from "../kube/index";
 import { currentUser } from "../kube/cleanup-owner";
 import { ownerLabel } from "../kube/labels";
@@ -26,6 +27,13 @@ import type { AgentConnection, TargetConnector } from "./types";
  */
 export const CLUSTER_IDLE_TIMEOUT_MAX_MS = 10_000;
 const CLUSTER_IDLE_TIMEOUT_MIN_MS = 8_000;
+
+/**
+ * Receive window per stream over the exec stream. Credit comes back through the API server and kubelet, whose
+ * buffers add milliseconds of delay under load: the default 256 KiB held one download to ~50–70 MB/s on the
+ * lab, 2–4 MiB let it reach what the exec stream itself carries (~100 MB/s). Memory is the host's, per stream.
+ */
+export const CLUSTER_STREAM_WINDOW = 4 * 1024 * 1024;
 
 export interface KubeTargetOptions {
   profile: Profile;
@@ -100,7 +108,8 @@ export function kubeTarget(o: KubeTargetOptions): TargetConnector {
       });
       transport.write(agentPayload());
       const wrapped = agentTransport(transport, h.description);
-      return { transport: wrapped, description: h.description, close: async () => wrapped.close() } satisfies AgentConnection;
+      const connection: AgentConnection & { mux: TransportMuxOptions } = { transport: wrapped, description: h.description, close: async () => wrapped.close(), mux: { initialWindow: CLUSTER_STREAM_WINDOW } };
+      return connection;
     },
     async dispose() {
       const c = client;
