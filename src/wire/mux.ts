@@ -99,7 +99,7 @@ export class Mux {
       },
     };
     this.calls = new CallEndpoint((t, f, id, p) => this.scheduler.sendControl(t, f, id, p), options.handlers ?? {}, this.log);
-    this.decoder = new FrameDecoder((type, flags, id, payload) => this.onFrame(type, flags, id, payload));
+    this.decoder = new FrameDecoder((type, flags, id, payload) => this.onFrame(type, flags, id, payload), { splitData: true });
 
     transport.onData((data) => {
       if (this.ended) return;

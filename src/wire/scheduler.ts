@@ -12,6 +12,13 @@ import type { MuxStream } from "./stream";
 /** Stop filling a batch past this: large writes cost less per byte, and at pipe speeds (~1 GB/s) a batch still
  *  leaves the host in ~0.1 ms, which bounds how long a small request waits behind bulk data. */
 const BATCH_TARGET = 128 * 1024;
+/** A batch stops growing once past BATCH_TARGET, so it is at most this big unless control frames pile up. */
+const POOLED_BATCH_SIZE = BATCH_TARGET + HEADER_SIZE + MAX_PAYLOAD;
+/** Batch buffers the transport has returned, reused instead of allocating 128 KiB per write: at 1 GB/s
+ *  fresh buffers are ~8000 short-lived large allocations a second, which showed up as page faults, copies
+ *  into cold memory, and RSS the garbage collector gives back late. Two cover one write in flight plus the
+ *  one being filled. */
+const POOL_LIMIT = 2;
 
 export class SendScheduler {
   private control: Buffer[] = [];
@@ -20,6 +27,10 @@ export class SendScheduler {
   private waitingForDrain = false;
   private stopped = false;
   bytesSent = 0;
+
+  private readonly pool: Buffer[] = [];
+  /** The pooled buffer the batch just built lives in, if it is one. */
+  private backing: Buffer | undefined;
 
   // Reused between batches so planning allocates nothing per frame.
   private readonly planStreams: MuxStream[] = [];
@@ -73,7 +84,9 @@ export class SendScheduler {
       const batch = this.buildBatch();
       if (!batch) return;
       this.bytesSent += batch.length;
-      const accepted = this.transport.write(batch);
+      const backing = this.backing;
+      this.backing = undefined;
+      const accepted = this.transport.write(batch, backing && (() => this.release(backing)));
       // Writers may continue once their bytes are in the transport, even above its high-water mark: the
       // next batch waits for the drain, so at most one batch overshoots.
       for (const stream of this.planStreams) stream.afterSend();
@@ -81,6 +94,10 @@ export class SendScheduler {
       this.planSizes.length = 0;
       if (!accepted) this.waitingForDrain = true;
     }
+  }
+
+  private release(buffer: Buffer): void {
+    if (this.pool.length < POOL_LIMIT && !this.stopped) this.pool.push(buffer);
   }
 
   private buildBatch(): Buffer | undefined {
@@ -100,7 +117,14 @@ export class SendScheduler {
       else stream.queued = false;
     }
     if (size === 0) return undefined;
-    const batch = Buffer.allocUnsafe(size);
+    let batch: Buffer;
+    // Small batches (credit updates, handshakes) come from Buffer's shared slab; only bulk ones are pooled.
+    if (size > 16 * 1024 && size <= POOLED_BATCH_SIZE) {
+      this.backing = this.pool.pop() ?? Buffer.allocUnsafeSlow(POOLED_BATCH_SIZE);
+      batch = this.backing.subarray(0, size);
+    } else {
+      batch = Buffer.allocUnsafe(size);
+    }
     let offset = 0;
     for (const frame of this.control) {
       frame.copy(batch, offset);

@@ -22,7 +22,8 @@ export function streamTransport(input: Readable, output: Writable, options: { on
   // A write after the peer went away fails with EPIPE; the input side reports the end.
   output.on("error", (error) => close(error));
   return {
-    write: (data) => (closed || output.destroyed ? false : output.write(data)),
+    // Writable calls back once the chunk is handed to the OS (or failed): either way it holds no reference.
+    write: (data, onWritten) => (closed || output.destroyed ? false : output.write(data, onWritten && (() => onWritten()))),
     onData: (listener) => input.on("data", listener),
     onDrain: (listener) => output.on("drain", listener),
     onClose: (listener) => (closed ? listener() : closeListeners.push(listener)),

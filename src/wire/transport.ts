@@ -4,8 +4,10 @@
  */
 export interface Transport {
   /** Queue bytes for the peer. Returns false once the transport's buffer is above its high-water mark;
-   *  the caller should then wait for `onDrain` before writing more. */
-  write(data: Uint8Array): boolean;
+   *  the caller should then wait for `onDrain` before writing more. `onWritten`, if the transport supports it,
+   *  is called once it no longer holds `data`, which the caller may then reuse; a transport that cannot tell
+   *  never calls it (the caller then allocates a new buffer each time). */
+  write(data: Uint8Array, onWritten?: () => void): boolean;
   /** Bytes from the peer, in order. */
   onData(listener: (data: Uint8Array) => void): void;
   /** Called after `write` returned false, once the transport accepts more. */

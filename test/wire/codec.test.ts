@@ -58,6 +58,30 @@ describe("frame codec", () => {
     }
   });
 
+  test("with splitData, a DATA frame cut across chunks arrives in pieces without copies, FIN on the last", () => {
+    const payload = Buffer.alloc(MAX_PAYLOAD);
+    for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
+    const data = encodeFrame(FrameType.DATA, 0x01, 5, payload);
+    const all = Buffer.concat([encodeSample(SAMPLE_FRAMES[1]!), data, encodeFrame(FrameType.DATA, 0x01, 7), encodeSample(SAMPLE_FRAMES[5]!)]);
+    for (const cuts of [[3], [HEADER_SIZE + 20], [40, 41, 5000, 20000], [all.length - HEADER_SIZE - 20], Array.from({ length: 200 }, (_, i) => i * 171)]) {
+      const frames: Decoded[] = [];
+      const decoder = new FrameDecoder((type, flags, id, p) => frames.push({ type, flags, id, payload: Buffer.from(p) }), { splitData: true });
+      let at = 0;
+      for (const cut of [...cuts, all.length]) {
+        decoder.push(all.subarray(at, cut));
+        at = cut;
+      }
+      const pieces = frames.filter((f) => f.type === FrameType.DATA && f.id === 5);
+      expect(Buffer.concat(pieces.map((f) => f.payload)).equals(payload)).toBe(true);
+      expect(pieces.map((f) => f.flags & 0x01)).toEqual([...pieces.slice(1).map(() => 0), 1]);
+      expect(pieces.every((f) => f.payload.length > 0)).toBe(true);
+      const empty = frames.filter((f) => f.id === 7);
+      expect(empty.map((f) => [f.flags, f.payload.length])).toEqual([[1, 0]]);
+      expect(frames.filter((f) => f.type !== FrameType.DATA).length).toBe(2);
+      expect(decoder.pendingBytes).toBe(0);
+    }
+  });
+
   test("an incomplete frame is held, not emitted", () => {
     const { decoder, frames } = collect();
     const bytes = encodeSample(SAMPLE_FRAMES[3]!);
