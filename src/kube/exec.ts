@@ -45,6 +45,12 @@ export interface ExecTransport extends Transport {
   readonly exitStatus: ExecStatus | undefined;
   /** Round-trip time of the last WebSocket ping, in ms. */
   readonly pingRttMs: number | undefined;
+  /**
+   * Settles when the command first writes (stdout or stderr), or rejects with the close error if the stream
+   * ends first. The API server accepts the upgrade before the kubelet looks for the container, so "container
+   * not found" (one not started yet) arrives only as an exit status: this tells a started command from that.
+   */
+  readonly firstOutput: Promise<void>;
 }
 
 const DEFAULT_HWM = 1024 * 1024;
@@ -90,6 +96,9 @@ class ExecSocketTransport implements ExecTransport {
   #closedByUs = false;
   #failure: Error | undefined;
   #closed: { error: Error | undefined } | undefined;
+  readonly firstOutput: Promise<void>;
+  #outputSeen: (() => void) | undefined;
+  #outputFailed: ((error: Error) => void) | undefined;
 
   constructor(ws: WebSocket, what: string, opts: ExecTransportOptions) {
     this.#ws = ws;
@@ -98,6 +107,11 @@ class ExecSocketTransport implements ExecTransport {
     this.#hwm = opts.highWaterMark ?? DEFAULT_HWM;
     this.#lowWater = Math.floor(this.#hwm / 4);
     this.#onStderr = opts.onStderr;
+    this.firstOutput = new Promise<void>((resolve, reject) => {
+      this.#outputSeen = resolve;
+      this.#outputFailed = reject;
+    });
+    this.firstOutput.catch(() => {}); // most callers never ask
     ws.binaryType = "arraybuffer";
     ws.addEventListener("message", (ev) => this.#onMessage(ev.data));
     ws.addEventListener("close", (ev) => this.#finish(ev.code, ev.reason));
@@ -164,6 +178,7 @@ class ExecSocketTransport implements ExecTransport {
     const bytes = new Uint8Array(data);
     const channel = bytes[0];
     const payload = bytes.subarray(1);
+    if ((channel === Channel.stdout || channel === Channel.stderr) && payload.byteLength > 0) this.#outputSeen?.();
     switch (channel) {
       case Channel.stdout:
         if (payload.byteLength === 0) return;
@@ -227,6 +242,7 @@ class ExecSocketTransport implements ExecTransport {
     }
     debugKube(`exec ${this.#what}: closed (code ${code}) ${error ? error.message : "cleanly"}`);
     this.#closed = { error };
+    this.#outputFailed?.(error ?? new KfwdError("KFWD_EXEC_STREAM_CLOSED", `The exec stream to ${this.#what} closed before the command wrote anything`));
     const early = this.#early;
     this.#early = [];
     for (const chunk of early) for (const l of this.#dataListeners) l(chunk);

@@ -35,7 +35,9 @@ export async function startEphemeralAgent(o: EphemeralOptions): Promise<AgentHom
   o.progress(`Adding ephemeral container ${o.name} to pod ${podName} (image ${o.spec.image})`);
   // Strategic merge keys ephemeralContainers by name: this appends ours and leaves the others alone.
   await o.client.patch(apiPath({ resource: "pods", namespace: o.namespace, name: podName, subresource: "ephemeralcontainers" }), { spec: { ephemeralContainers: [spec] } }, "strategic");
-  await waitForAgent(o.client, {
+  // Not awaited: exec works once the runtime started the container, often well before the kubelet says so.
+  const stop = new AbortController();
+  const done = waitForAgent(o.client, {
     namespace: o.namespace,
     podName,
     container: o.name,
@@ -44,11 +46,14 @@ export async function startEphemeralAgent(o: EphemeralOptions): Promise<AgentHom
     image: o.spec.image,
     timeoutMs: o.timeoutMs,
     progress: o.progress,
+    signal: stop.signal,
   });
+  done.catch(() => {}); // observed by execAgent
   return {
     pod: podName,
     container: o.name,
     description: `ephemeral container ${o.name} in pod ${podName}`,
+    starting: { done, stop: () => stop.abort() },
     alive: () => containerRunning(o.client, o.namespace, podName, true, o.name),
     remove: async () => {},
   };

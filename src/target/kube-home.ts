@@ -6,6 +6,12 @@ export interface AgentHome {
   description: string;
   /** Whether the container still runs, so a reconnect can exec into it again instead of starting another. */
   alive(): Promise<boolean>;
+  /**
+   * Set while the container is still starting: the start watch, which settles once the kubelet reports it
+   * running and rejects with the reason it will not run (image pull, crash, timeout). The first exec does not
+   * wait for it (see execAgent) and stops it once the agent runs.
+   */
+  starting?: { done: Promise<unknown>; stop(): void } | undefined;
   /** Remove it, where Kubernetes allows (an ephemeral container cannot be removed: it just exits). */
   remove(): Promise<void>;
 }

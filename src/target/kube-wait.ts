@@ -19,6 +19,8 @@ export interface WaitSpec {
   image: string;
   timeoutMs: number;
   progress: (step: string) => void;
+  /** Ends the wait early (the agent was exec'd before the kubelet reported the container running). */
+  signal?: AbortSignal;
 }
 
 const PULL_FAILURES = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable"]);
@@ -42,6 +44,7 @@ export async function waitForAgent(client: KubeClient, spec: WaitSpec): Promise<
       else reject(v.failed);
     };
     const timer = setTimeout(() => finish({ failed: new KfwdError("KFWD_AGENT_START_TIMEOUT", `Cannot start the agent within ${spec.timeoutMs / 1000}s: still waiting for ${lastWaiting}`, "Raise [agent] start_timeout if the cluster is slow (image pulls), or check the namespace's events.") }), spec.timeoutMs);
+    spec.signal?.addEventListener("abort", () => finish({ failed: new KfwdError("KFWD_AGENT_START_STOPPED", "Stopped waiting for the agent's container") }), { once: true });
     const fail = (e: unknown): void => finish({ failed: e instanceof KfwdError ? e : new KfwdError("KFWD_AGENT_START_FAILED", `Cannot watch the agent start: ${String(e)}`) });
     const query = spec.podName ? { fieldSelector: `metadata.name=${spec.podName}` } : { labelSelector: spec.labelSelector };
     const watchPods = (): void => {

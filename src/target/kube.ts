@@ -6,11 +6,12 @@
  */
 import { randomBytes } from "node:crypto";
 import type { TransportMuxOptions } from "../session/tunnel";
-import { execTransport, KubeClient } from "../kube/index";
+import { execTransport, KubeClient, type ExecTransport } from "../kube/index";
 import { currentUser } from "../kube/cleanup-owner";
 import { ownerLabel } from "../kube/labels";
 import type { Profile } from "../profile/index";
 import { agentArgv, agentPayload } from "./bootstrap";
+import { execAgent } from "./kube-agent-exec";
 import type { AgentSpecOptions } from "./kube-agent-spec";
 import { envForAgentPod } from "./kube-env";
 import { startEphemeralAgent } from "./kube-ephemeral";
@@ -102,11 +103,15 @@ export function kubeTarget(o: KubeTargetOptions): TargetConnector {
       }
       const h = home;
       progress(`Starting the agent in ${h.description}`);
-      const transport = await execTransport(c, { pod: h.pod, container: h.container, command: agentArgv(profile.agent.bun), stdin: true, onStderr: o.onAgentLog, pingIntervalMs: 5000 }).catch((e: unknown) => {
+      const open = async (): Promise<ExecTransport> => {
+        const t = await execTransport(c, { pod: h.pod, container: h.container, command: agentArgv(profile.agent.bun), stdin: true, onStderr: o.onAgentLog, pingIntervalMs: 5000 });
+        t.write(agentPayload());
+        return t;
+      };
+      const transport = await execAgent(h, open).catch((e: unknown) => {
         if (home === h) home = undefined; // the container may be gone: next time, start another
         throw e;
       });
-      transport.write(agentPayload());
       const wrapped = agentTransport(transport, h.description);
       const connection: AgentConnection & { mux: TransportMuxOptions } = { transport: wrapped, description: h.description, close: async () => wrapped.close(), mux: { initialWindow: CLUSTER_STREAM_WINDOW } };
       return connection;
