@@ -84,7 +84,7 @@ async function loaded(echoPort: number, sourcePort: number, rounds: number): Pro
   const bulk = await open(sourcePort, "socks");
   let bulkBytes = 0;
   bulk.on("data", (d) => (bulkBytes += d.length));
-  bulk.write(`${8 << 30}\n`);
+  bulk.write(`${8 * 2 ** 30}\n`); // not `8 << 30`: shifts are 32-bit, that is 0
   await new Promise((r) => setTimeout(r, 300));
   const s = await open(echoPort, "socks");
   const times = await pingPong(s, rounds);
