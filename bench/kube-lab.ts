@@ -1,5 +1,5 @@
 /**
- * The lab side of bench/kube.ts: find the lab (/work/main/.lab-ready or $KFWD_LAB_READY), run its kubectl,
+ * The lab side of bench/kube.ts: find the lab (through `lab status`), run its kubectl,
  * and set up one testapp pod behind a Service (as admin) for the run, removed at the end.
  */
 import { spawnSync } from "node:child_process";
@@ -14,16 +14,17 @@ export interface Lab {
   namespace: string;
 }
 
+/** The lab as `npm run lab -- status` reports it (kubeconfig, kubeconfig-restricted and kubectl lines). */
 export function findLab(root: string): Lab {
-  const ready = process.env.KFWD_LAB_READY ?? join(root, ".lab-ready");
-  if (!existsSync(ready)) throw new Error(`the lab is not up (${ready} is missing): npm run lab -- up`);
-  const text = readFileSync(ready, "utf8");
-  const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(text)?.[1];
+  const r = spawnSync("bash", [join(root, "lab/status.sh")], { encoding: "utf8" });
+  const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(r.stdout ?? "")?.[1];
   const admin = field("kubeconfig");
   const restricted = field("kubeconfig-restricted");
   const kubectl = field("kubectl");
-  if (!admin || !restricted || !kubectl) throw new Error(`${ready} names no admin/restricted kubeconfig or kubectl`);
-  return { admin, restricted, kubectl, namespace: /Test namespace: ([a-z0-9-]+)/.exec(text)?.[1] ?? "kfwd-e2e" };
+  if (r.status !== 0 || !admin || !restricted || !kubectl || ![admin, restricted, kubectl].every(existsSync)) {
+    throw new Error("the lab is not up: run `npm run lab -- up` (as root), then the benchmark again");
+  }
+  return { admin, restricted, kubectl, namespace: "kfwd-e2e" };
 }
 
 export function kubectl(lab: Lab, args: string[], opts: { as?: "admin" | "restricted"; input?: string } = {}): string {
