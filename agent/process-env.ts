@@ -7,14 +7,6 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { KfwdError } from "../src/errors";
 
-/** The call, declared beside its handler; the wire's CallMap is an interface, so this merges into it. */
-declare module "../src/wire/calls" {
-  interface CallMap {
-    /** The environment of a process the agent can see: `pid`, or the target container's main process. */
-    processEnv: { params: { pid?: number }; result: { pid: number; command: string; env: Record<string, string> } };
-  }
-}
-
 export interface ProcessEnv {
   pid: number;
   command: string;

@@ -19,6 +19,9 @@ export interface CallMap {
   resolve: { params: { name: string; family?: 0 | 4 | 6 }; result: { addresses: ResolvedAddress[] } };
   /** The agent process's own environment. */
   env: { params: Record<string, never>; result: { env: Record<string, string> } };
+  /** The environment of a process the agent can see: `pid`, or the target container's main process
+   *  (an ephemeral agent shares the target's PID namespace). Capability "call:processEnv". */
+  processEnv: { params: { pid?: number }; result: { pid: number; command: string; env: Record<string, string> } };
 }
 
 export type CallMethod = keyof CallMap;
