@@ -4,7 +4,6 @@
  * Skips unless the lab is up (KFWD_LAB=1: fails instead).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
 import { apiPath } from "../../src/kube/api-path";
 import { KubeClient } from "../../src/kube/client";
 import { shippedRules } from "../../src/doctor/role";
@@ -19,6 +18,21 @@ interface DoctorJson {
   checks: { id: string; status: string; detail: string }[];
   missing: { verb: string; group: string; resource: string }[];
   grant?: { roleYaml: string; commands: string[] };
+}
+
+/** A namespace (Pod Security "restricted") where the restricted user holds the shipped Role minus one resource. */
+async function namespaceWithRoleLacking(admin: KubeClient, ns: string, resource: string): Promise<void> {
+  await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+  const rules = shippedRules().filter((r) => !r.resources.includes(resource));
+  const rbac = (kind: string) => apiPath({ group: "rbac.authorization.k8s.io", resource: kind, namespace: ns });
+  await admin.create(rbac("roles"), { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kfwd" }, rules });
+  await admin.create(rbac("rolebindings"), {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "kfwd" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kfwd" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kfwd-dev" }],
+  });
 }
 
 describe.skipIf(!lab)("kfwd doctor on the lab", () => {
@@ -36,17 +50,7 @@ describe.skipIf(!lab)("kfwd doctor on the lab", () => {
     let admin: KubeClient;
     beforeAll(async () => {
       admin = await KubeClient.fromKubeconfig({ kubeconfig: lab!.admin });
-      await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
-      // The shipped rules without the pods/log one.
-      const rules = shippedRules().filter((r) => !r.resources.includes("pods/log"));
-      await admin.create(apiPath({ group: "rbac.authorization.k8s.io", resource: "roles", namespace: ns }), { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kfwd" }, rules });
-      await admin.create(apiPath({ group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: ns }), {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "RoleBinding",
-        metadata: { name: "kfwd" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kfwd" },
-        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kfwd-dev" }],
-      });
+      await namespaceWithRoleLacking(admin, ns, "pods/log");
     });
     afterAll(async () => {
       await admin?.delete(`/api/v1/namespaces/${ns}`, { ignoreNotFound: true });
@@ -89,16 +93,7 @@ describe.skipIf(!lab)("kfwd doctor on the lab", () => {
     let admin: KubeClient;
     beforeAll(async () => {
       admin = await KubeClient.fromKubeconfig({ kubeconfig: lab!.admin });
-      await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
-      const rules = shippedRules().filter((r) => !r.resources.includes("pods/exec"));
-      await admin.create(apiPath({ group: "rbac.authorization.k8s.io", resource: "roles", namespace: ns }), { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kfwd" }, rules });
-      await admin.create(apiPath({ group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: ns }), {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "RoleBinding",
-        metadata: { name: "kfwd" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kfwd" },
-        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kfwd-dev" }],
-      });
+      await namespaceWithRoleLacking(admin, ns, "pods/exec");
     });
     afterAll(async () => {
       await admin?.delete(`/api/v1/namespaces/${ns}`, { ignoreNotFound: true });

@@ -1,21 +1,12 @@
 /** The REST client against the real lab kube-apiserver (skips unless the lab is up; KFWD_LAB=1 requires it). */
 import { afterAll, describe, expect, test } from "bun:test";
-import { KfwdError } from "../../src/errors";
 import { apiPath } from "../../src/kube/api-path";
 import { KubeClient, type WatchEvent } from "../../src/kube/client";
 import { idlePod, requireLabOrSkip } from "./helpers/lab";
+import { rejection } from "../helpers/rejection";
 
 const lab = requireLabOrSkip();
 
-async function rejection(p: Promise<unknown>): Promise<KfwdError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KfwdError);
-    return e as KfwdError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe.skipIf(!lab)("KubeClient on the lab cluster", () => {
   const ns = lab?.namespace ?? "kfwd-e2e";

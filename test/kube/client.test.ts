@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KfwdError } from "../../src/errors";
 import { isKubeApiError } from "../../src/kube/api-errors";
 import { apiPath, requestAttributes, roleRuleYaml } from "../../src/kube/api-path";
 import { KubeClient, type WatchEvent } from "../../src/kube/client";
 import { type FakeApiServer, startFakeApiServer } from "./helpers/fake-apiserver";
 import { hasOpenssl, makePki, type TestPki } from "./helpers/pki";
+import { rejection } from "../helpers/rejection";
 
-async function rejection(p: Promise<unknown>): Promise<KfwdError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KfwdError);
-    return e as KfwdError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("API paths and RBAC attributes", () => {
   test("apiPath builds core and group paths", () => {

@@ -7,6 +7,7 @@ import { CredentialProvider, serverTls } from "../../src/kube/credentials";
 import { clearExecPluginCache, parseExecCredential } from "../../src/kube/exec-plugin";
 import { loadKubeconfig, resolveContext } from "../../src/kube/kubeconfig";
 import { jwtExpiry } from "../../src/kube/oidc";
+import { rejection } from "../helpers/rejection";
 
 const V1 = "client.authentication.k8s.io/v1";
 
@@ -32,15 +33,6 @@ function provider(file: string, context: string): CredentialProvider {
   return new CredentialProvider(resolveContext(loadKubeconfig({ kubeconfig: file }), { context }));
 }
 
-async function rejection(p: Promise<unknown>): Promise<KfwdError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KfwdError);
-    return e as KfwdError;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A real plugin: a shell script that logs each run and prints an ExecCredential. */
 function plugin(dir: string, body: string): string {
