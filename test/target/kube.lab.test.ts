@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { apiPath } from "../../src/kube/api-path";
 import { KFWD, kfwd } from "../helpers/kfwd";
 import { requireLabOrSkip } from "../kube/helpers/lab";
 import { createTestApp, killAgents, labProfile, profileObjects, SECRET_VALUE, sessionObjects, sessionOf, type TestApp } from "./helpers/kube-lab";
@@ -64,6 +65,29 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
     expect(podName).toStartWith(`${name}-`);
     expect(r.stderr).toContain("image (ENV) are not visible");
   }, 100_000);
+
+  test("kill -9 of kfwd with an ephemeral agent: the agent container ends within 30 s", async () => {
+    // Ephemeral containers carry no labels and cannot be removed (a Kubernetes limit): what must not remain
+    // is a running agent. Find ours by name in the target pods' ephemeral container statuses.
+    const profile = labProfile(lab!, `workload = "deployment/${name}"`, `placement = "ephemeral"`);
+    const before = new Set((await ephemeralStates(app)).map((e) => e.name));
+    const run = kfwd(["run", "--verbose", profile, "--", "sleep", "20"], { timeoutMs: 90_000 });
+    let ours: { pod: string; name: string; running: boolean } | undefined;
+    for (let i = 0; i < 160 && !ours?.running; i++) {
+      ours = (await ephemeralStates(app)).find((e) => !before.has(e.name));
+      if (!ours?.running) await Bun.sleep(250);
+    }
+    expect(ours?.running).toBe(true);
+    run.child.kill("SIGKILL");
+    const killedAt = performance.now();
+    while (ours?.running && performance.now() - killedAt < 30_000) {
+      await Bun.sleep(500);
+      ours = (await ephemeralStates(app)).find((e) => e.name === ours?.name);
+    }
+    console.log(`kill -9 (ephemeral): agent container ended after ${((performance.now() - killedAt) / 1000).toFixed(1)} s`);
+    expect(ours?.running).toBe(false);
+    await run;
+  }, 80_000);
 
   test("kill -9 of kfwd: nothing labelled with its session remains within 30 s", async () => {
     const profile = labProfile(lab!, `service = "${name}"`, `placement = "pod"`);
@@ -138,3 +162,10 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
     expect(r.stderr).toContain(`Did you mean "${name}"?`);
   });
 });
+
+/** Every ephemeral container in the app's pods: pod, container name, and whether it still runs. */
+async function ephemeralStates(app: TestApp): Promise<{ pod: string; name: string; running: boolean }[]> {
+  type Pod = { metadata: { name: string }; status?: { ephemeralContainerStatuses?: { name: string; state?: { running?: object } }[] } };
+  const pods = await app.admin.list<Pod>(apiPath({ resource: "pods", namespace: app.namespace }), { labelSelector: `app=${app.name}` });
+  return pods.items.flatMap((p) => (p.status?.ephemeralContainerStatuses ?? []).map((c) => ({ pod: p.metadata.name, name: c.name, running: c.state?.running !== undefined })));
+}
