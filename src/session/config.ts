@@ -23,24 +23,21 @@ export function sessionConfigFrom(profile: Profile, ui: Ui): SessionConfig {
 
 function connectorFor(profile: Profile, ui: Ui): TargetConnector {
   const target = profile.target;
+  const onAgentLog = agentLogSink(ui);
+  if (target.kind === "local") return localTarget({ netns: target.netns, idleTimeoutMs: profile.agent.idle_timeout, onAgentLog });
+  return kubeTarget({ profile, warn: (m) => ui.warn(m), onAgentLog });
+}
+
+/**
+ * Where the agent's stderr goes: its warnings (e.g. it could not read the target's process env) concern the
+ * user; the rest is its log, shown with --verbose or KFWD_DEBUG=agent.
+ */
+function agentLogSink(ui: Ui): (line: string) => void {
   const agentLog = debug("agent");
-  if (target.kind === "local") {
-    return localTarget({
-      netns: target.netns,
-      idleTimeoutMs: profile.agent.idle_timeout,
-      onAgentLog: (line) => (ui.verbosity === "verbose" ? process.stderr.write(`${line}\n`) : agentLog(line)),
-    });
-  }
-  // Warnings from the agent (e.g. it could not read the target's process env) concern the user; the rest is
-  // its log, shown with --verbose or KFWD_DEBUG=agent.
-  return kubeTarget({
-    profile,
-    warn: (m) => ui.warn(m),
-    onAgentLog: (line) => {
-      const warning = /^kfwd-agent: warning: (.*)$/.exec(line);
-      if (warning) ui.warn(warning[1] ?? line);
-      else if (ui.verbosity === "verbose") process.stderr.write(`${line}\n`);
-      else agentLog(line);
-    },
-  });
+  return (line) => {
+    const warning = /^kfwd-agent: warning: (.*)$/.exec(line);
+    if (warning) ui.warn(warning[1] ?? line);
+    else if (ui.verbosity === "verbose") process.stderr.write(`${line}\n`);
+    else agentLog(line);
+  };
 }
