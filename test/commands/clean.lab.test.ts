@@ -11,7 +11,7 @@ import { KubeClient } from "../../src/kube/client";
 import { LABEL, MANAGED_BY, ownerLabel } from "../../src/kube/labels";
 import { shippedRules } from "../../src/doctor/role";
 import { kfwd, writeProfile } from "../helpers/kfwd";
-import { idlePod, requireLabOrSkip } from "../kube/helpers/lab";
+import { idlePod, namespaceWithRole, requireLabOrSkip } from "../kube/helpers/lab";
 
 const lab = requireLabOrSkip();
 
@@ -37,16 +37,7 @@ describe.skipIf(!lab)("kfwd clean on the lab", () => {
 
   beforeAll(async () => {
     admin = await KubeClient.fromKubeconfig({ kubeconfig: lab!.admin });
-    await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
-    const rbac = (resource: string) => apiPath({ group: "rbac.authorization.k8s.io", resource, namespace: ns });
-    await admin.create(rbac("roles"), { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kfwd" }, rules: shippedRules() });
-    await admin.create(rbac("rolebindings"), {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: "kfwd" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kfwd" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kfwd-dev" }],
-    });
+    await namespaceWithRole(admin, ns, shippedRules());
     for (const [name, [owner, done]] of Object.entries(pods)) {
       const pod = idlePod(name) as { metadata: { labels: Record<string, string> }; spec: { containers: { command: string[] }[] } };
       pod.metadata.labels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.owner]: owner, [LABEL.session]: `gone-${run}` };

@@ -4,11 +4,10 @@
  * Skips unless the lab is up (KFWD_LAB=1: fails instead).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { apiPath } from "../../src/kube/api-path";
 import { KubeClient } from "../../src/kube/client";
 import { shippedRules } from "../../src/doctor/role";
 import { kfwd, writeProfile } from "../helpers/kfwd";
-import { requireLabOrSkip } from "../kube/helpers/lab";
+import { namespaceWithRole, requireLabOrSkip } from "../kube/helpers/lab";
 
 const lab = requireLabOrSkip();
 const profileFor = (namespace: string) => writeProfile(`[cluster]\nkubeconfig = "${lab?.restricted}"\nnamespace = "${namespace}"\n`);
@@ -20,20 +19,9 @@ interface DoctorJson {
   grant?: { roleYaml: string; commands: string[] };
 }
 
-/** A namespace (Pod Security "restricted") where the restricted user holds the shipped Role minus one resource. */
-async function namespaceWithRoleLacking(admin: KubeClient, ns: string, resource: string): Promise<void> {
-  await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
-  const rules = shippedRules().filter((r) => !r.resources.includes(resource));
-  const rbac = (kind: string) => apiPath({ group: "rbac.authorization.k8s.io", resource: kind, namespace: ns });
-  await admin.create(rbac("roles"), { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kfwd" }, rules });
-  await admin.create(rbac("rolebindings"), {
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "RoleBinding",
-    metadata: { name: "kfwd" },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kfwd" },
-    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kfwd-dev" }],
-  });
-}
+/** A namespace where the restricted user holds the shipped Role minus the rule for one resource. */
+const namespaceWithRoleLacking = (admin: KubeClient, ns: string, resource: string): Promise<void> =>
+  namespaceWithRole(admin, ns, shippedRules().filter((r) => !r.resources.includes(resource)));
 
 describe.skipIf(!lab)("kfwd doctor on the lab", () => {
   test("passes with the shipped Role, agent image check included", async () => {

@@ -9,25 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile } from "../helpers/kfwd";
+import type { SessionJson } from "../../src/session/status-text";
 
 const web = `http://${NAMES.web}:${PORTS.http}/hello`;
 
-interface StatusJson {
-  id: string;
-  profile: string;
-  state: string;
-  pid: number;
-  socks: string;
-  http: string;
-  forwards: Array<{ listen: string; to: string }>;
-  uptimeMs?: number;
-  openStreams?: number;
-  bytesSent?: number;
-  bytesReceived?: number;
-  rttMs?: number | null;
-  reconnects?: number;
-  reason?: string;
-}
 
 const alive = (pid: number): boolean => spawnSync("kill", ["-0", String(pid)]).status === 0 && !/\) Z /.test(spawnSync("cat", [`/proc/${pid}/stat`], { encoding: "utf8" }).stdout);
 
@@ -37,8 +22,8 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
   let other: string;
   let xdg: string;
   let env: Record<string, string>;
-  const status = async (): Promise<StatusJson[]> => JSON.parse((await kfwd(["status", "--json"], { env })).stdout) as StatusJson[];
-  const curlThrough = (s: StatusJson): number | null => spawnSync("curl", ["-sS", "--fail", "--max-time", "5", "-x", `socks5h://${s.socks}`, web], { stdio: "ignore" }).status;
+  const status = async (): Promise<SessionJson[]> => JSON.parse((await kfwd(["status", "--json"], { env })).stdout) as SessionJson[];
+  const curlThrough = (s: SessionJson): number | null => spawnSync("curl", ["-sS", "--fail", "--max-time", "5", "-x", `socks5h://${s.socks}`, web], { stdio: "ignore" }).status;
 
   beforeAll(async () => {
     cluster = await startFakeCluster();
@@ -62,7 +47,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     expect(r.stdout).toMatch(/forward +127\.0\.0\.1:\d+ → echo\.shop\.svc\.cluster\.local:9000 \(echo\)/);
     const [s] = await status();
     expect(s?.state).toBe("up");
-    expect(curlThrough(s as StatusJson)).toBe(0);
+    expect(curlThrough(s as SessionJson)).toBe(0);
     const files = readdirSync(join(xdg, "kfwd")).sort();
     expect(files).toEqual([`${s?.id}.json`, `${s?.id}.log`, `${s?.id}.sock`]);
   });
@@ -102,7 +87,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     expect((await kfwd(["up", other], { env })).code).toBe(0);
     const both = await status();
     expect(both.length).toBe(2);
-    const [a, b] = both as [StatusJson, StatusJson];
+    const [a, b] = both as [SessionJson, SessionJson];
     expect(new Set([a.socks, a.http, b.socks, b.http]).size).toBe(4);
     expect(curlThrough(a)).toBe(0);
     expect(curlThrough(b)).toBe(0);
@@ -112,8 +97,8 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     expect(down.stdout).toContain(`Stopped ${other}`);
     const left = await status();
     expect(left.map((s) => s.profile)).toEqual([shop]);
-    expect(curlThrough(left[0] as StatusJson)).toBe(0);
-    const gone = both.find((s) => s.profile === other) as StatusJson;
+    expect(curlThrough(left[0] as SessionJson)).toBe(0);
+    const gone = both.find((s) => s.profile === other) as SessionJson;
     expect(alive(gone.pid)).toBe(false);
   });
 
@@ -125,7 +110,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
   });
 
   test("kill -9 of the session: status reports and cleans it; env starts a fresh one", async () => {
-    const [s] = (await status()) as [StatusJson];
+    const [s] = (await status()) as [SessionJson];
     process.kill(s.pid, "SIGKILL");
     await Bun.sleep(100);
     const r = await kfwd(["status"], { env });
@@ -136,20 +121,20 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
 
     const fresh = await kfwd(["env", "--format", "json", shop], { env });
     expect(fresh.code).toBe(0);
-    const [t] = (await status()) as [StatusJson];
+    const [t] = (await status()) as [SessionJson];
     expect(t.pid).not.toBe(s.pid);
     expect((JSON.parse(fresh.stdout) as Record<string, string>).KFWD_SOCKS).toBe(t.socks);
     expect(curlThrough(t)).toBe(0);
   });
 
   test("kill -9 then env at once (no status in between) starts fresh too", async () => {
-    const [s] = (await status()) as [StatusJson];
+    const [s] = (await status()) as [SessionJson];
     process.kill(s.pid, "SIGKILL");
     await Bun.sleep(100);
     const fresh = await kfwd(["env", shop], { env });
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toContain("export KFWD_SOCKS=");
-    const [t] = (await status()) as [StatusJson];
+    const [t] = (await status()) as [SessionJson];
     expect(t.pid).not.toBe(s.pid);
   });
 

@@ -102,3 +102,20 @@ export async function createRunningPod(client: KubeClient, namespace: string, po
     await Bun.sleep(500);
   }
 }
+
+/**
+ * A namespace (Pod Security "restricted") where the lab's restricted user holds a Role named kfwd with
+ * `rules` — the shipped Role, or one lacking a rule — as a cluster admin would grant it.
+ */
+export async function namespaceWithRole(admin: KubeClient, ns: string, rules: readonly object[]): Promise<void> {
+  await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+  const rbac = (resource: string) => apiPath({ group: "rbac.authorization.k8s.io", resource, namespace: ns });
+  await admin.create(rbac("roles"), { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kfwd" }, rules });
+  await admin.create(rbac("rolebindings"), {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "kfwd" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kfwd" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "kfwd-dev" }],
+  });
+}
