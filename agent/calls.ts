@@ -1,7 +1,7 @@
 /** The calls the agent answers. Each one here is advertised as capability "call:<name>" automatically. */
 import { lookup } from "node:dns/promises";
-import { KfwdError } from "../src/errors";
-import type { CallHandlers } from "../src/wire/calls";
+import { KfwdError } from "../wire/kfwd-error";
+import type { CallHandlers } from "../wire/calls";
 import { log } from "./log";
 import { processEnv } from "./process-env";
 
@@ -22,7 +22,7 @@ export const agentCalls: CallHandlers = {
   /**
    * "The pod's environment". An agent in the target's PID namespace is told so (KFWD_AGENT_ENV_FROM=process,
    * set on its container) and answers with the target process's env; otherwise, or if that cannot be read, with
-   * its own, which kfwd has given the target container's env/envFrom (see src/target/kube-env.ts).
+   * its own, which kfwd has given the target container's env/envFrom (see src/launch/kube/env.ts).
    */
   env() {
     if (process.env.KFWD_AGENT_ENV_FROM === "process") {

@@ -7,10 +7,10 @@
  * 32 KiB frames that per-chunk machinery was the agent's largest cost after the syscalls (bench/README.md).
  */
 import type { Socket as BunSocket, SocketHandler } from "bun";
-import { ResetReason } from "../src/wire/constants";
-import type { IncomingOpen } from "../src/wire/mux";
-import type { MuxStream } from "../src/wire/stream";
-import { isPeerHangup } from "../src/errors";
+import { ResetReason } from "../wire/constants";
+import type { IncomingOpen } from "../wire/mux";
+import type { MuxStream } from "../wire/stream";
+import { isPeerHangup } from "../wire/kfwd-error";
 
 /** How connection errors are reported to kfwd. EAI_* are getaddrinfo failures: the name did not resolve. */
 export function resetReasonFor(error: unknown): number {

@@ -1,11 +1,11 @@
 /**
- * The kfwd agent: started by the bootstrap loader (src/target/bootstrap.ts) under Bun, it speaks the wire
+ * The kfwd agent: started by the bootstrap loader (src/launch/bootstrap.ts) under Bun, it speaks the wire
  * protocol on stdin/stdout and logs to stderr. It exits 0 when stdin ends, or when kfwd has been silent for
  * KFWD_AGENT_IDLE_TIMEOUT ms (kfwd pings well within that), so a crashed kfwd leaves no agent behind.
  */
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
-import { Mux } from "../src/wire/mux";
+import { Mux } from "../wire/mux";
 import { agentCalls } from "./calls";
 import { tcpDialer } from "./dial";
 import { log } from "./log";

@@ -5,7 +5,7 @@
  * spec alone cannot show.
  */
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { KfwdError } from "../src/errors";
+import { KfwdError } from "../wire/kfwd-error";
 
 export interface ProcessEnv {
   pid: number;

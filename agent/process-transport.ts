@@ -3,8 +3,8 @@
  * already read past the bundle and may hold the first protocol bytes; they arrive here as `leftover` and are
  * delivered before anything else read from stdin.
  */
-import type { Transport } from "../src/wire/transport";
-import { streamTransport } from "../src/wire/stream-transport";
+import type { Transport } from "../wire/transport";
+import { streamTransport } from "../wire/stream-transport";
 
 export function processTransport(leftover?: Uint8Array): Transport {
   const base = streamTransport(process.stdin, process.stdout);

@@ -6,7 +6,7 @@
  * has no drain event, so `bufferedAmount` is polled while a writer waits).
  */
 import { KfwdError } from "../errors";
-import type { Transport } from "../wire/transport";
+import type { Transport } from "../../wire/transport";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";

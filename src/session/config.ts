@@ -1,14 +1,14 @@
 import type { Profile } from "../profile/index";
-import { kubeTarget } from "../target/kube";
-import { localTarget } from "../target/local";
-import type { TargetConnector } from "../target/types";
+import { kubeLauncher } from "../launch/kube";
+import { localLauncher } from "../launch/local";
+import type { AgentLauncher } from "../launch/types";
 import { debug, type Ui } from "../ui/log";
 import type { SessionConfig } from "./session";
 
-/** The profile, turned into what a session runs: the target's connector plus proxy, forward and env settings. */
+/** The profile, turned into what a session runs: the target's launcher plus proxy, forward and env settings. */
 export function sessionConfigFrom(profile: Profile, ui: Ui): SessionConfig {
   return {
-    connector: connectorFor(profile, ui),
+    launcher: launcherFor(profile, ui),
     proxy: {
       socks: profile.proxy.socks,
       http: profile.proxy.http,
@@ -21,11 +21,11 @@ export function sessionConfigFrom(profile: Profile, ui: Ui): SessionConfig {
   };
 }
 
-function connectorFor(profile: Profile, ui: Ui): TargetConnector {
+function launcherFor(profile: Profile, ui: Ui): AgentLauncher {
   const target = profile.target;
   const onAgentLog = agentLogSink(ui);
-  if (target.kind === "local") return localTarget({ netns: target.netns, idleTimeoutMs: profile.agent.idle_timeout, onAgentLog });
-  return kubeTarget({ profile, warn: (m) => ui.warn(m), onAgentLog });
+  if (target.kind === "local") return localLauncher({ netns: target.netns, idleTimeoutMs: profile.agent.idle_timeout, onAgentLog });
+  return kubeLauncher({ profile, warn: (m) => ui.warn(m), onAgentLog });
 }
 
 /**

@@ -66,7 +66,7 @@ function stateOf(profile: Profile, session: Session, startedAt: number, paths: R
     pid: process.pid,
     profileId: profile.id,
     profilePath: profile.source.path,
-    target: session.tunnel.connector.label,
+    target: session.tunnel.launcher.label,
     socks: hostPort(session.socks),
     http: hostPort(session.http),
     forwards: session.forwards.map((f) => ({

@@ -5,7 +5,7 @@ import { RouteTable, routingDialer } from "../proxy/routes";
 import { startHttpProxy } from "../proxy/http";
 import { startSocks5 } from "../proxy/socks5";
 import type { ProxyServer } from "../proxy/server";
-import type { TargetConnector } from "../target/types";
+import type { AgentLauncher } from "../launch/types";
 import type { Ui } from "../ui/log";
 import { debug } from "../ui/log";
 import { markLive } from "./live";
@@ -19,7 +19,7 @@ export interface HostPort {
 
 /** What a session needs, already validated: the command layer derives it from the profile. */
 export interface SessionConfig {
-  connector: TargetConnector;
+  launcher: AgentLauncher;
   proxy: {
     socks: HostPort;
     http: HostPort;
@@ -47,13 +47,13 @@ export interface Session {
  */
 export async function startSession(config: SessionConfig, ui: Ui): Promise<Session> {
   const log = debug("tunnel");
-  const tunnel = new Tunnel(config.connector, { progress: (s) => ui.step(s), warn: (m) => ui.warn(m), log });
-  // Stopped in reverse: the tunnel is closed before the connector removes the agent, so that is no "loss".
-  const cleanups: Array<() => Promise<void>> = [() => config.connector.dispose(), () => tunnel.close()];
+  const tunnel = new Tunnel(config.launcher, { progress: (s) => ui.step(s), warn: (m) => ui.warn(m), log });
+  // Stopped in reverse: the tunnel is closed before the launcher removes the agent, so that is no "loss".
+  const cleanups: Array<() => Promise<void>> = [() => config.launcher.dispose(), () => tunnel.close()];
   const stop = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((e: unknown) => ui.warn(`cleanup: ${String(e)}`));
   };
-  const clusterSessionId = config.connector.clusterSessionId;
+  const clusterSessionId = config.launcher.clusterSessionId;
   if (clusterSessionId !== undefined) {
     const unmark = markLive(clusterSessionId);
     cleanups.unshift(async () => unmark());

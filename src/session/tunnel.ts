@@ -1,15 +1,8 @@
 import type { Duplex } from "node:stream";
 import { KfwdError } from "../errors";
 import type { Destination } from "../proxy/dialer";
-import type { AgentConnection, TargetConnector } from "../target/types";
-import { Mux, type CallMap, type MuxOptions, type PeerHello } from "../wire/index";
-
-/**
- * Mux settings a connector may ask for because its transport needs them (a cluster exec stream has a far larger
- * bandwidth-delay product than a local pipe). A connection carries them as an optional `mux` field.
- */
-export type TransportMuxOptions = Pick<MuxOptions, "initialWindow">;
-type TunedConnection = AgentConnection & { readonly mux?: TransportMuxOptions };
+import type { AgentConnection, AgentLauncher } from "../launch/types";
+import { Mux, type CallMap, type PeerHello } from "../../wire/index";
 
 export type TunnelState = "connecting" | "up" | "reconnecting" | "closed";
 
@@ -26,7 +19,7 @@ export interface TunnelOptions {
 
 /**
  * The session's link to its agent. It owns one Mux at a time and, when the tunnel drops (agent killed,
- * connection cut, pings unanswered), starts a fresh agent through the connector. Streams on the lost tunnel
+ * connection cut, pings unanswered), starts a fresh agent through the launcher. Streams on the lost tunnel
  * are reset by the Mux; new dials wait for the new one instead of failing at once.
  */
 export class Tunnel {
@@ -40,7 +33,7 @@ export class Tunnel {
   private readonly reconnectWaitMs: number;
 
   constructor(
-    readonly connector: TargetConnector,
+    readonly launcher: AgentLauncher,
     private readonly options: TunnelOptions,
   ) {
     this.reconnectWaitMs = options.reconnectWaitMs ?? 15_000;
@@ -54,7 +47,7 @@ export class Tunnel {
   }
 
   get description(): string {
-    return this.connection?.description ?? this.connector.label;
+    return this.connection?.description ?? this.launcher.label;
   }
 
   async dial(dest: Destination): Promise<Duplex> {
@@ -82,8 +75,8 @@ export class Tunnel {
   }
 
   private async connectOnce(): Promise<void> {
-    const connection: TunedConnection = await this.connector.connect(this.options.progress);
-    const mux = new Mux(connection.transport, { ...connection.mux, role: "client", log: this.options.log });
+    const connection = await this.launcher.connect(this.options.progress);
+    const mux = new Mux(connection.transport, { ...connection.tuning, role: "client", log: this.options.log });
     try {
       this.hello = await mux.ready;
     } catch (error) {

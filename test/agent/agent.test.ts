@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import type { KfwdError } from "../../src/errors";
-import type { MuxStream } from "../../src/wire/stream";
+import type { MuxStream } from "../../wire/stream";
 import { echoServer, startAgent, type AgentProcess } from "./helpers";
 
 let agent: AgentProcess;

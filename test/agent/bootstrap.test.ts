@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { Mux } from "../../src/wire/mux";
-import { agentArgv, agentPayload, LOADER } from "../../src/target/bootstrap";
-import type { Transport } from "../../src/wire/transport";
+import { Mux } from "../../wire/mux";
+import { agentArgv, agentPayload, LOADER } from "../../src/launch/bootstrap";
+import type { Transport } from "../../wire/transport";
 
 describe("bootstrap loader", () => {
   test("is small enough for a command line", () => {
@@ -54,7 +54,7 @@ describe("bootstrap loader", () => {
 
 describe("stdioTransport over Bun.spawn", () => {
   test("a Bun.spawn child works like a node child", async () => {
-    const { stdioTransport } = await import("../../src/target/stdio-transport");
+    const { stdioTransport } = await import("../../src/transport/stdio");
     const child = Bun.spawn(agentArgv(process.execPath), { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
     const transport = stdioTransport(child);
     transport.write(agentPayload());

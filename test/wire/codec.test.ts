@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { FrameDecoder, encodeFrame } from "../../src/wire/codec";
-import { FrameType, HEADER_SIZE, MAX_PAYLOAD } from "../../src/wire/constants";
-import { decodeCallHead, decodeHello, decodeOpen, decodeReason, encodeHello, encodeOpen } from "../../src/wire/payloads";
+import { FrameDecoder, encodeFrame } from "../../wire/codec";
+import { FrameType, HEADER_SIZE, MAX_PAYLOAD } from "../../wire/constants";
+import { decodeCallHead, decodeHello, decodeOpen, decodeReason, encodeHello, encodeOpen } from "../../wire/payloads";
 import { KfwdError } from "../../src/errors";
 import { SAMPLE_FRAMES, encodeSample } from "./samples";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { MuxStream } from "../../src/wire/stream";
-import type { IncomingOpen } from "../../src/wire/mux";
+import type { MuxStream } from "../../wire/stream";
+import type { IncomingOpen } from "../../wire/mux";
 import { muxPair, readAll, tick } from "./helpers";
 
 /** Writes as fast as the stream accepts until `stop` is called; counts what the writer got rid of. */

@@ -1,14 +1,14 @@
 /**
  * Golden bytes per protocol version. An old agent and a new kfwd (or the reverse) must keep talking, so the
  * encoding of a released version never changes: if this test fails, either restore the encoding or bump
- * PROTOCOL_VERSION (src/wire/version.ts), gate the change on the settled version, and add a fixture for it:
+ * PROTOCOL_VERSION (wire/version.ts), gate the change on the settled version, and add a fixture for it:
  *   KFWD_WRITE_GOLDEN=1 bun test test/wire/golden.test.ts   (writes only a missing fixture)
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FrameDecoder } from "../../src/wire/codec";
-import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../../src/wire/version";
+import { FrameDecoder } from "../../wire/codec";
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../../wire/version";
 import { SAMPLE_FRAMES, encodeSample } from "./samples";
 
 const dir = join(import.meta.dir, "golden");

@@ -1,7 +1,7 @@
 /** A client and an agent Mux joined by an in-memory transport pair. */
-import { Mux, type IncomingOpen, type MuxOptions } from "../../src/wire/mux";
-import type { MuxStream } from "../../src/wire/stream";
-import { memoryTransportPair } from "../../src/wire/memory-transport";
+import { Mux, type IncomingOpen, type MuxOptions } from "../../wire/mux";
+import type { MuxStream } from "../../wire/stream";
+import { memoryTransportPair } from "../../src/transport/memory";
 
 export function muxPair(agent: Partial<MuxOptions> = {}, client: Partial<MuxOptions> = {}, highWaterMark?: number) {
   const [clientEnd, agentEnd] = memoryTransportPair(highWaterMark);

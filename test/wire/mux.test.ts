@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { KfwdError } from "../../src/errors";
-import { ResetReason } from "../../src/wire/constants";
-import type { MuxStream } from "../../src/wire/stream";
+import { ResetReason } from "../../wire/constants";
+import type { MuxStream } from "../../wire/stream";
 import { echo, muxPair, readAll, tick } from "./helpers";
 
 describe("mux streams", () => {

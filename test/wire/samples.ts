@@ -1,7 +1,7 @@
 /** One representative frame of every type, built with the real encoders; codec and golden tests share them. */
-import { Flag, FrameType, ResetReason } from "../../src/wire/constants";
-import { encodeFrame } from "../../src/wire/codec";
-import { encodeCallHead, encodeHello, encodeOpen, encodeReason, encodeU32 } from "../../src/wire/payloads";
+import { Flag, FrameType, ResetReason } from "../../wire/constants";
+import { encodeFrame } from "../../wire/codec";
+import { encodeCallHead, encodeHello, encodeOpen, encodeReason, encodeU32 } from "../../wire/payloads";
 
 export interface SampleFrame {
   name: string;

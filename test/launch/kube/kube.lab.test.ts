@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiPath } from "../../src/kube/api-path";
-import { KFWD, kfwd } from "../helpers/kfwd";
-import { requireLabOrSkip } from "../kube/helpers/lab";
-import { createTestApp, killAgents, labProfile, profileObjects, SECRET_VALUE, sessionObjects, sessionOf, type TestApp } from "./helpers/kube-lab";
+import { apiPath } from "../../../src/kube/api-path";
+import { KFWD, kfwd } from "../../helpers/kfwd";
+import { requireLabOrSkip } from "../../kube/helpers/lab";
+import { createTestApp, killAgents, labProfile, profileObjects, SECRET_VALUE, sessionObjects, sessionOf, type TestApp } from "../helpers/kube-lab";
 
 const lab = requireLabOrSkip();
 const name = `kt-${Date.now().toString(36)}`;

@@ -3,7 +3,7 @@
  * byte stream, and `write` reports backpressure above `highWaterMark` bytes in flight. It uses setImmediate,
  * not a microtask: like real I/O it lets timers run, so an endless writer cannot starve the event loop.
  */
-import type { Transport } from "./transport";
+import type { Transport } from "../../wire/transport";
 
 class MemoryEnd implements Transport {
   peer!: MemoryEnd;

@@ -1,5 +1,5 @@
 /** Where the agent runs, and why: the profile's choice, or for `auto` what the cluster allows. */
-import type { KubeClient } from "../kube/index";
+import type { KubeClient } from "../../kube/index";
 
 export type Placement = "ephemeral" | "pod";
 

@@ -4,9 +4,9 @@
  * meet Pod Security "restricted": non-root, no privilege escalation, every capability dropped, seccomp
  * RuntimeDefault, read-only root filesystem.
  */
-import { ANNOTATION, sessionLabels } from "../kube/labels";
-import { KEEPER } from "./kube-keeper";
-import type { Container, EnvVar, Pod } from "./kube-types";
+import { ANNOTATION, sessionLabels } from "../../kube/labels";
+import { KEEPER } from "./keeper";
+import type { Container, EnvVar, Pod } from "../../kube/types";
 
 export const AGENT_CONTAINER = "kfwd-agent";
 

@@ -3,7 +3,7 @@
  * method it answers as the capability "call:<method>", so adding a call needs a handler and a capability, no
  * new frame type. Bodies larger than one frame continue in further frames flagged MORE.
  */
-import { KfwdError } from "../errors";
+import { KfwdError } from "./kfwd-error";
 import { Flag, FrameType, MAX_CALL_BODY, MAX_PAYLOAD } from "./constants";
 import { decodeCallHead, encodeCallHead } from "./payloads";
 import { wireProtocolError } from "./errors";

@@ -1,26 +1,25 @@
 /**
- * The cluster target's connector: finds the target pod, starts the agent's container (a Job pod or an
+ * The cluster target's launcher: finds the target pod, starts the agent's container (a Job pod or an
  * ephemeral container in the target pod) and execs the agent into it over the exec WebSocket. A reconnect
  * execs into the same container while it runs, else starts a new one (re-resolving the target, which a
  * rollout may have replaced).
  */
 import { randomBytes } from "node:crypto";
-import type { TransportMuxOptions } from "../session/tunnel";
-import { execTransport, KubeClient, type ExecTransport } from "../kube/index";
-import { currentUser } from "../kube/cleanup-owner";
-import { ownerLabel } from "../kube/labels";
-import type { Profile } from "../profile/index";
-import { agentArgv, agentPayload } from "./bootstrap";
-import { execAgent } from "./kube-agent-exec";
-import type { AgentSpecOptions } from "./kube-agent-spec";
-import { envForAgentPod } from "./kube-env";
-import { startEphemeralAgent } from "./kube-ephemeral";
-import type { AgentHome } from "./kube-home";
-import { choosePlacement, type Placement } from "./kube-placement";
-import { removeSessionJobs, startPodAgent } from "./kube-pod-agent";
-import { agentTransport } from "./kube-transport";
-import { resolveTarget, type ClusterTarget } from "./kube-resolve";
-import type { AgentConnection, TargetConnector } from "./types";
+import { execTransport, KubeClient, type ExecTransport } from "../../kube/index";
+import { currentUser } from "../../kube/cleanup-owner";
+import { ownerLabel } from "../../kube/labels";
+import type { Profile } from "../../profile/index";
+import { agentArgv, agentPayload } from "../bootstrap";
+import { execAgent } from "./agent-exec";
+import type { AgentSpecOptions } from "./agent-spec";
+import { envForAgentPod } from "./env";
+import { startEphemeralAgent } from "./ephemeral";
+import type { AgentHome } from "./home";
+import { choosePlacement, type Placement } from "./placement";
+import { removeSessionJobs, startPodAgent } from "./job";
+import { agentTransport } from "../../transport/exec";
+import { resolveTarget, type ClusterTarget } from "./resolve";
+import type { AgentConnection, AgentLauncher } from "../types";
 
 /**
  * Cluster agents exit this soon after kfwd goes silent (a hung or stopped kfwd; after kill -9 the agent's stdin
@@ -42,10 +41,10 @@ export interface KubeTargetOptions {
   onAgentLog: (line: string) => void;
 }
 
-export function kubeTarget(o: KubeTargetOptions): TargetConnector {
+export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
   const { profile } = o;
   const target = profile.target;
-  if (target.kind === "local") throw new Error("kubeTarget: a local target");
+  if (target.kind === "local") throw new Error("kubeLauncher: a local target");
   const sessionId = randomBytes(5).toString("hex");
   let client: KubeClient | undefined;
   let placement: Placement | undefined;
@@ -113,7 +112,7 @@ export function kubeTarget(o: KubeTargetOptions): TargetConnector {
         throw e;
       });
       const wrapped = agentTransport(transport, h.description);
-      const connection: AgentConnection & { mux: TransportMuxOptions } = { transport: wrapped, description: h.description, close: async () => wrapped.close(), mux: { initialWindow: CLUSTER_STREAM_WINDOW } };
+      const connection: AgentConnection = { transport: wrapped, description: h.description, close: async () => wrapped.close(), tuning: { initialWindow: CLUSTER_STREAM_WINDOW } };
       return connection;
     },
     async dispose() {

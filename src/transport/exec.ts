@@ -4,7 +4,7 @@
  */
 import { KfwdError } from "../errors";
 import { ExecExitError, type ExecTransport } from "../kube/index";
-import type { Transport } from "../wire/transport";
+import type { Transport } from "../../wire/transport";
 
 export function agentTransport(exec: ExecTransport, where: string): Transport {
   return {

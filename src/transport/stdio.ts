@@ -4,8 +4,8 @@
  * child is full, and `onDrain` fires when it empties.
  */
 import type { ChildProcess } from "node:child_process";
-import type { Transport } from "../wire/transport";
-import { streamTransport } from "../wire/stream-transport";
+import type { Transport } from "../../wire/transport";
+import { streamTransport } from "../../wire/stream-transport";
 
 /** The parts of a Bun.spawn subprocess we use. */
 interface BunChild {

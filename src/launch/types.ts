@@ -1,19 +1,12 @@
-import type { Transport } from "../wire/transport";
+import type { AgentConnection } from "../transport/types";
 
-/** One running agent and the byte stream to it. */
-export interface AgentConnection {
-  readonly transport: Transport;
-  /** Where the agent runs, for progress and `status` ("local agent, pid 4242, netns lab"). */
-  readonly description: string;
-  /** Stop this agent (its transport closes). Safe to call more than once. */
-  close(): Promise<void>;
-}
+export type { AgentConnection };
 
 /**
  * Knows how to start an agent for a target and to tear down what it created. `connect` is called again
  * when a tunnel is lost, so it must be able to start (or reach) a fresh agent each time.
  */
-export interface TargetConnector {
+export interface AgentLauncher {
   /** The target as the user named it ("local", "deployment/checkout in shop"). */
   readonly label: string;
   /** The id the session's cluster objects are labelled with (cluster targets only). */

@@ -5,8 +5,8 @@
  * with "container not found", so attempts repeat every RETRY_MS while that is the answer, and the start watch
  * ends them when it sees the container fail (image pull, crash) or its start_timeout pass.
  */
-import { ExecExitError, type ExecTransport } from "../kube/index";
-import type { AgentHome } from "./kube-home";
+import { ExecExitError, type ExecTransport } from "../../kube/index";
+import type { AgentHome } from "./home";
 
 const RETRY_MS = 40;
 /** After the kubelet said "running", exec should find the container: a few more tries absorb the race. */

@@ -9,7 +9,7 @@
  * are resolved here from the target pod. What no spec shows is the image's ENV: only placement "ephemeral"
  * sees that (it reads /proc/<pid>/environ).
  */
-import type { Container, EnvVar, Pod } from "./kube-types";
+import type { Container, EnvVar, Pod } from "../../kube/types";
 
 /** For an ephemeral container in the target pod: the downward API already means the right pod. */
 export function envForEphemeral(container: Container): Pick<Container, "env" | "envFrom"> {

@@ -1,9 +1,9 @@
 /** execAgent: exec into a container that is still starting — retry "container not found", stop on a start failure. */
 import { describe, expect, test } from "bun:test";
-import { KfwdError } from "../../src/errors";
-import { ExecExitError, type ExecTransport } from "../../src/kube/index";
-import { execAgent } from "../../src/target/kube-agent-exec";
-import type { AgentHome } from "../../src/target/kube-home";
+import { KfwdError } from "../../../src/errors";
+import { ExecExitError, type ExecTransport } from "../../../src/kube/index";
+import { execAgent } from "../../../src/launch/kube/agent-exec";
+import type { AgentHome } from "../../../src/launch/kube/home";
 
 const notFound = () => new ExecExitError({ success: false, exitCode: undefined, reason: "InternalError", message: 'Internal error occurred: unable to upgrade connection: container not found ("kfwd-agent-1")' }, "agent");
 

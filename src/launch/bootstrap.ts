@@ -4,7 +4,7 @@
  * protocol. The loader reads exactly that many bytes, evaluates the bundle in memory (the root filesystem may
  * be read-only and /tmp may not exist) and hands over stdin, including any protocol bytes it already read.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /**
@@ -47,13 +47,13 @@ const root = resolve(import.meta.dir, "..", "..");
 const bundlePath = join(root, "dist", "agent.js");
 
 /**
- * From a source checkout: dist/agent.js, rebuilt when missing or older than the sources it comes from.
- * Inside `bun build --compile` output there is no checkout; the bundle is embedded by the import below
- * (scripts/build-agent.ts must have run before compiling).
+ * From a source checkout: dist/agent.js, rebuilt when missing or older than any file the last build read (the
+ * bundler's own list, written beside the bundle). Inside `bun build --compile` output there is no checkout; the
+ * bundle is embedded by the import below (scripts/build-agent.ts must have run before compiling).
  */
 async function loadAgentJs(): Promise<string> {
   if (existsSync(join(root, "agent", "main.ts"))) {
-    if (!existsSync(bundlePath) || statSync(bundlePath).mtimeMs < newestSource()) {
+    if (isStale()) {
       const { buildAgent } = await import("../../scripts/build-agent");
       return await buildAgent(bundlePath);
     }
@@ -63,19 +63,13 @@ async function loadAgentJs(): Promise<string> {
   return embedded.default;
 }
 
-function newestSource(): number {
-  let newest = 0;
-  const visit = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  visit(join(root, "agent"));
-  visit(join(root, "src", "wire"));
-  newest = Math.max(newest, statSync(join(root, "src", "errors.ts")).mtimeMs);
-  return newest;
+function isStale(): boolean {
+  const inputs = `${bundlePath}.inputs.json`;
+  if (!existsSync(bundlePath) || !existsSync(inputs)) return true;
+  const built = statSync(bundlePath).mtimeMs;
+  const files: unknown = JSON.parse(readFileSync(inputs, "utf8"));
+  if (!Array.isArray(files)) return true;
+  return files.some((file) => typeof file !== "string" || !existsSync(join(root, file)) || statSync(join(root, file)).mtimeMs > built);
 }
 
 const agentJs = await loadAgentJs();

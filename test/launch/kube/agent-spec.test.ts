@@ -1,11 +1,11 @@
 /** The cluster target's pure parts: agent specs meet Pod Security "restricted", env for an agent pod, selectors. */
 import { describe, expect, test } from "bun:test";
-import { LOADER } from "../../src/target/bootstrap";
-import { agentEphemeralContainer, agentJob, type AgentSpecOptions } from "../../src/target/kube-agent-spec";
-import { envForAgentPod, envForEphemeral, parseQuantity } from "../../src/target/kube-env";
-import { AGENT_MARKER, KEEPER } from "../../src/target/kube-keeper";
-import { selectorString } from "../../src/target/kube-resolve";
-import type { Pod } from "../../src/target/kube-types";
+import { LOADER } from "../../../src/launch/bootstrap";
+import { agentEphemeralContainer, agentJob, type AgentSpecOptions } from "../../../src/launch/kube/agent-spec";
+import { envForAgentPod, envForEphemeral, parseQuantity } from "../../../src/launch/kube/env";
+import { AGENT_MARKER, KEEPER } from "../../../src/launch/kube/keeper";
+import { selectorString } from "../../../src/launch/kube/resolve";
+import type { Pod } from "../../../src/kube/types";
 
 const opts: AgentSpecOptions = { sessionId: "abc123", owner: { name: "dev", label: "x" }, profilePath: "/p.toml", image: "img:1", bun: "bun", idleTimeoutMs: 8000, cpu: "500m", memory: "128Mi", firstWaitMs: 60_000 };
 

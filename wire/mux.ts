@@ -6,14 +6,14 @@
 import { performance } from "node:perf_hooks";
 import { DEFAULT_INITIAL_WINDOW, Flag, FrameType, MAX_WINDOW, ResetReason } from "./constants";
 import { FrameDecoder } from "./codec";
-import { decodeHello, decodeOpen, decodeReason, encodeHello, encodeOpen, encodeReason, type OpenTarget } from "./payloads";
+import { decodeHello, decodeOpen, decodeReason, encodeHello, encodeOpen, encodeReason, type OpenDestination } from "./payloads";
 import { dialError, resetReasonName, sessionClosedError, wireProtocolError } from "./errors";
 import { CallEndpoint, type CallHandlers, type CallMap } from "./calls";
 import { PROTOCOL_VERSION, callCapability, settleVersion } from "./version";
 import { SendScheduler } from "./scheduler";
 import { MuxStream, type StreamSession } from "./stream";
 import type { Transport } from "./transport";
-import { KfwdError } from "../errors";
+import { KfwdError } from "./kfwd-error";
 
 export interface PeerHello {
   /** The settled version: min(ours, theirs). */
@@ -24,7 +24,7 @@ export interface PeerHello {
 
 /** A stream the peer wants to open; the handler must call exactly one of accept/reject. */
 export interface IncomingOpen {
-  target: OpenTarget;
+  target: OpenDestination;
   accept(): MuxStream;
   reject(reason: number, message?: string): void;
 }
@@ -62,7 +62,7 @@ export class Mux {
   private readonly calls: CallEndpoint;
   private readonly streamSession: StreamSession;
   private readonly streams = new Map<number, MuxStream>();
-  private readonly opening = new Map<number, { target: OpenTarget; resolve: (s: MuxStream) => void; reject: (e: Error) => void }>();
+  private readonly opening = new Map<number, { target: OpenDestination; resolve: (s: MuxStream) => void; reject: (e: Error) => void }>();
   private readonly pings = new Map<number, { start: number; resolve: (rtt: number) => void; reject: (e: Error) => void }>();
   private nextStreamId: number;
   private lastPeerStreamId = 0;

@@ -1,5 +1,5 @@
 /** Errors of the wire layer and the mapping between reset reasons and KfwdError codes. */
-import { KfwdError } from "../errors";
+import { KfwdError } from "./kfwd-error";
 import { RESET_REASON_NAMES, ResetReason } from "./constants";
 
 export function wireProtocolError(reason: string, bytes?: Uint8Array): KfwdError {

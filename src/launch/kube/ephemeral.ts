@@ -4,13 +4,13 @@
  * target's runtime env. Kubernetes cannot remove an ephemeral container again: after the session its keeper
  * exits and the container stays listed as Terminated until the pod is replaced.
  */
-import { apiPath, type KubeClient } from "../kube/index";
-import { agentEphemeralContainer, effectiveIds, type AgentSpecOptions } from "./kube-agent-spec";
-import { envForEphemeral } from "./kube-env";
-import type { AgentHome } from "./kube-home";
-import { containerRunning } from "./kube-pod-agent";
-import type { ResolvedTarget } from "./kube-resolve";
-import { waitForAgent } from "./kube-wait";
+import { apiPath, type KubeClient } from "../../kube/index";
+import { agentEphemeralContainer, effectiveIds, type AgentSpecOptions } from "./agent-spec";
+import { envForEphemeral } from "./env";
+import type { AgentHome } from "./home";
+import { containerRunning } from "./job";
+import type { ResolvedTarget } from "./resolve";
+import { waitForAgent } from "./wait";
 
 export interface EphemeralOptions {
   client: KubeClient;

@@ -3,11 +3,11 @@
  * ready pod behind a Service. A name that does not exist is answered with the names that do, since a typo is
  * the usual cause.
  */
-import { KfwdError } from "../errors";
-import { apiPath, isKubeApiError, type KubeClient, type ResourceRef } from "../kube/index";
-import type { Target } from "../profile/index";
-import { nearest } from "../profile/suggest";
-import type { EndpointSlice, LabelSelector, Pod, Service, Workload } from "./kube-types";
+import { KfwdError } from "../../errors";
+import { apiPath, isKubeApiError, type KubeClient, type ResourceRef } from "../../kube/index";
+import type { Target } from "../../profile/index";
+import { nearest } from "../../profile/suggest";
+import type { EndpointSlice, LabelSelector, Pod, Service, Workload } from "../../kube/types";
 
 export type ClusterTarget = Exclude<Target, { kind: "local" } | { kind: "none" }>;
 

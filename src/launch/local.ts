@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 import { KfwdError } from "../errors";
 import { agentArgv, agentPayload } from "./bootstrap";
 import { hostBun } from "./host-bun";
-import { stdioTransport } from "./stdio-transport";
-import type { AgentConnection, TargetConnector } from "./types";
+import { stdioTransport } from "../transport/stdio";
+import type { AgentConnection, AgentLauncher } from "./types";
 
 export interface LocalTargetOptions {
   /** Run the agent inside this network namespace (`ip netns`), which plays "the cluster network". */
@@ -15,7 +15,7 @@ export interface LocalTargetOptions {
 }
 
 /** A target with no cluster: the agent is a child process on this machine, optionally in a network namespace. */
-export function localTarget(options: LocalTargetOptions): TargetConnector {
+export function localLauncher(options: LocalTargetOptions): AgentLauncher {
   const label = options.netns ? `local agent in netns "${options.netns}"` : "local agent";
   const running = new Set<ChildProcess>();
   return {

@@ -3,9 +3,9 @@
  * node cannot pull, a pod the scheduler cannot place, a Job whose pod cannot be created (events), a container
  * that exits. Otherwise the wait ends at start_timeout, naming what it was still waiting for.
  */
-import { KfwdError } from "../errors";
-import { apiPath, type KubeClient } from "../kube/index";
-import type { ContainerStatus, KubeEvent, Pod } from "./kube-types";
+import { KfwdError } from "../../errors";
+import { apiPath, type KubeClient } from "../../kube/index";
+import type { ContainerStatus, KubeEvent, Pod } from "../../kube/types";
 
 export interface WaitSpec {
   namespace: string;

@@ -3,13 +3,13 @@
  * a dry-run Pod first — Pod Security is enforced on pods, not on Jobs, so this is how a rejection reaches the
  * user at once and names the field instead of surfacing later as a FailedCreate event.
  */
-import { KfwdError } from "../errors";
-import { apiPath, isKubeApiError, type KubeClient } from "../kube/index";
-import { selector, LABEL } from "../kube/labels";
-import { AGENT_CONTAINER, agentJob, jobPodForDryRun, type AgentSpecOptions } from "./kube-agent-spec";
-import type { AgentHome } from "./kube-home";
-import type { Container, Pod } from "./kube-types";
-import { waitForAgent } from "./kube-wait";
+import { KfwdError } from "../../errors";
+import { apiPath, isKubeApiError, type KubeClient } from "../../kube/index";
+import { selector, LABEL } from "../../kube/labels";
+import { AGENT_CONTAINER, agentJob, jobPodForDryRun, type AgentSpecOptions } from "./agent-spec";
+import type { AgentHome } from "./home";
+import type { Container, Pod } from "../../kube/types";
+import { waitForAgent } from "./wait";
 
 export interface PodAgentOptions {
   client: KubeClient;

@@ -6,7 +6,7 @@
  * kill -9) the agent hits its idle timeout, the keeper exits, and a Job's TTL removes the pod with nothing of
  * kfwd left alive. In an ephemeral container it shares /proc with the target, hence the namespace check.
  */
-import { LOADER } from "./bootstrap";
+import { LOADER } from "../bootstrap";
 
 /** A string only the bootstrap loader's command line contains. */
 export const AGENT_MARKER = "__kfwdAgentLeftover";

@@ -40,13 +40,13 @@ export function decodeHello(payload: Buffer): HelloPayload {
   return { version: payload.readUInt16BE(4), window: payload.readUInt32BE(6), capabilities, info };
 }
 
-export interface OpenTarget {
+export interface OpenDestination {
   host: string;
   port: number;
 }
 
 /** port u16 | host length u8 | host (UTF-8) */
-export function encodeOpen(target: OpenTarget): Buffer {
+export function encodeOpen(target: OpenDestination): Buffer {
   const host = Buffer.from(target.host);
   if (host.length > 255) throw new RangeError(`host name of ${host.length} bytes is longer than 255`);
   const out = Buffer.allocUnsafe(3 + host.length);
@@ -56,7 +56,7 @@ export function encodeOpen(target: OpenTarget): Buffer {
   return out;
 }
 
-export function decodeOpen(payload: Buffer): OpenTarget {
+export function decodeOpen(payload: Buffer): OpenDestination {
   const hostLength = payload[2];
   if (hostLength === undefined || payload.length < 3 + hostLength) throw wireProtocolError("OPEN is truncated", payload);
   return { port: payload.readUInt16BE(0), host: payload.toString("utf8", 3, 3 + hostLength) };
