@@ -13,7 +13,9 @@ export const agentCalls: CallHandlers = {
     } catch (error) {
       const code = String((error as { code?: unknown }).code ?? "");
       throw new KfwdError(
-        code === "ENOTFOUND" || code === "ENODATA" || code.startsWith("EAI_") ? "KFWD_RESOLVE_NAME_NOT_FOUND" : "KFWD_RESOLVE_FAILED",
+        code === "ENOTFOUND" || code === "ENODATA" || code.startsWith("EAI_")
+          ? "KFWD_RESOLVE_NAME_NOT_FOUND"
+          : "KFWD_RESOLVE_FAILED",
         `Cannot resolve "${name}" in the cluster: ${(error as Error).message}`,
         "Check the name and namespace (service.namespace); the agent uses the pod's resolver.",
       );
@@ -30,7 +32,9 @@ export const agentCalls: CallHandlers = {
         return { env: processEnv().env };
       } catch (error) {
         const e = error as KfwdError;
-        log(`warning: ${e.message}. Using the env from the pod spec instead (without the image's ENV). ${e.hint ?? ""}`);
+        log(
+          `warning: ${e.message}. Using the env from the pod spec instead (without the image's ENV). ${e.hint ?? ""}`,
+        );
       }
     }
     return { env: ownEnv() };
@@ -46,7 +50,8 @@ function ownEnv(): Record<string, string> {
   const drop = new Set((process.env.KFWD_AGENT_ENV_DROP ?? "").split(",").filter(Boolean));
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("KFWD_AGENT_") && key !== "BUN_BE_BUN" && !drop.has(key)) env[key] = value;
+    if (value !== undefined && !key.startsWith("KFWD_AGENT_") && key !== "BUN_BE_BUN" && !drop.has(key))
+      env[key] = value;
   }
   return env;
 }

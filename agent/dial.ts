@@ -17,7 +17,8 @@ export function resetReasonFor(error: unknown): number {
   const code = String((error as { code?: unknown } | null)?.code ?? "");
   if (code === "ECONNREFUSED") return ResetReason.REFUSED;
   if (code === "ENOTFOUND" || code.startsWith("EAI_") || code === "DNS_ENOTFOUND") return ResetReason.NAME_NOT_FOUND;
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EHOSTDOWN" || code === "ENETDOWN") return ResetReason.UNREACHABLE;
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EHOSTDOWN" || code === "ENETDOWN")
+    return ResetReason.UNREACHABLE;
   if (code === "ETIMEDOUT") return ResetReason.TIMEOUT;
   if (code === "ECONNRESET" || code === "EPIPE") return ResetReason.CONNECTION_RESET;
   return ResetReason.FAILED;
@@ -141,7 +142,8 @@ function splice(socket: Sock, stream: MuxStream, forget: () => void): void {
   const conn = socket.data;
   conn.stream = stream;
   stream.on("data", (chunk: Buffer) => {
-    if (conn.socketClosed) return void stream.reset(ResetReason.CONNECTION_RESET, "the destination closed the connection");
+    if (conn.socketClosed)
+      return void stream.reset(ResetReason.CONNECTION_RESET, "the destination closed the connection");
     if (conn.pending.length === 0) {
       const n = socket.write(chunk);
       if (n >= chunk.length) return;

@@ -42,13 +42,16 @@ function main(): void {
     },
   });
 
-  const idleCheck = setInterval(() => {
-    const silentMs = performance.now() - mux.lastReceivedAt;
-    if (silentMs > idleTimeoutMs) {
-      log(`no word from kfwd for ${Math.round(silentMs)} ms (idle timeout ${idleTimeoutMs} ms); exiting`);
-      mux.close("agent idle timeout");
-    }
-  }, Math.min(1000, Math.max(10, idleTimeoutMs / 4)));
+  const idleCheck = setInterval(
+    () => {
+      const silentMs = performance.now() - mux.lastReceivedAt;
+      if (silentMs > idleTimeoutMs) {
+        log(`no word from kfwd for ${Math.round(silentMs)} ms (idle timeout ${idleTimeoutMs} ms); exiting`);
+        mux.close("agent idle timeout");
+      }
+    },
+    Math.min(1000, Math.max(10, idleTimeoutMs / 4)),
+  );
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => mux.close(`agent got ${signal}`));
 

@@ -19,7 +19,11 @@ export function processEnv(pid?: number): ProcessEnv {
   try {
     raw = readFileSync(`/proc/${target}/environ`, "utf8");
   } catch (error) {
-    throw new KfwdError("KFWD_PROCESS_ENV_UNREADABLE", `Cannot read the environment of process ${target}: ${(error as Error).message}`, uidHint(target));
+    throw new KfwdError(
+      "KFWD_PROCESS_ENV_UNREADABLE",
+      `Cannot read the environment of process ${target}: ${(error as Error).message}`,
+      uidHint(target),
+    );
   }
   const env: Record<string, string> = {};
   for (const entry of raw.split("\0")) {
@@ -54,7 +58,11 @@ export function targetMainPid(): number {
     }
   }
   if (firstOther !== undefined) return firstOther; // unreadable: processEnv reports why
-  throw new KfwdError("KFWD_PROCESS_NOT_FOUND", "Cannot find the target container's process: the agent sees no process outside its own container", "The agent shares the target's processes only as an ephemeral container with targetContainerName (placement \"ephemeral\").");
+  throw new KfwdError(
+    "KFWD_PROCESS_NOT_FOUND",
+    "Cannot find the target container's process: the agent sees no process outside its own container",
+    'The agent shares the target\'s processes only as an ephemeral container with targetContainerName (placement "ephemeral").',
+  );
 }
 
 function nsOf(pid: string): string | undefined {

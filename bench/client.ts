@@ -95,10 +95,14 @@ async function loaded(echoPort: number, sourcePort: number, rounds: number): Pro
 
 const n = args.map((a) => (/^\d+$/.test(a) ? Number(a) : a));
 const out =
-  scenario === "throughput" ? await throughput(n[0] as number, n[1] as number, String(n[2]))
-  : scenario === "latency" ? await latency(n[0] as number, n[1] as number, String(n[2]))
-  : scenario === "concurrent" ? await concurrent(n[0] as number, n[1] as number)
-  : scenario === "loaded" ? await loaded(n[0] as number, n[1] as number, n[2] as number)
-  : { error: `unknown scenario ${scenario}` };
+  scenario === "throughput"
+    ? await throughput(n[0] as number, n[1] as number, String(n[2]))
+    : scenario === "latency"
+      ? await latency(n[0] as number, n[1] as number, String(n[2]))
+      : scenario === "concurrent"
+        ? await concurrent(n[0] as number, n[1] as number)
+        : scenario === "loaded"
+          ? await loaded(n[0] as number, n[1] as number, n[2] as number)
+          : { error: `unknown scenario ${scenario}` };
 console.log(JSON.stringify(out));
 process.exit(0);

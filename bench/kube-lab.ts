@@ -3,7 +3,7 @@
  * and set up one testapp pod behind a Service (as admin) for the run, removed at the end.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -29,12 +29,20 @@ export function findLab(root: string): Lab {
 
 export function kubectl(lab: Lab, args: string[], opts: { as?: "admin" | "restricted"; input?: string } = {}): string {
   const kc = opts.as === "restricted" ? lab.restricted : lab.admin;
-  const r = spawnSync(lab.kubectl, ["--kubeconfig", kc, "-n", lab.namespace, ...args], { encoding: "utf8", input: opts.input ?? "" });
+  const r = spawnSync(lab.kubectl, ["--kubeconfig", kc, "-n", lab.namespace, ...args], {
+    encoding: "utf8",
+    input: opts.input ?? "",
+  });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
 }
 
-const RESTRICTED = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+const RESTRICTED = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  runAsNonRoot: true,
+  seccompProfile: { type: "RuntimeDefault" },
+};
 
 /** A testapp pod (HTTP :8080 with /bytes/<n>) and a Service of the same name; returns once the pod is Ready. */
 export function startTestapp(lab: Lab, name: string): void {
@@ -58,7 +66,12 @@ export function startTestapp(lab: Lab, name: string): void {
         ],
       },
     },
-    { apiVersion: "v1", kind: "Service", metadata: { name, labels }, spec: { selector: { app: name }, ports: [{ name: "http", port: 8080, targetPort: 8080 }] } },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, labels },
+      spec: { selector: { app: name }, ports: [{ name: "http", port: 8080, targetPort: 8080 }] },
+    },
   ];
   kubectl(lab, ["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }) });
   kubectl(lab, ["wait", "--for=condition=Ready", `pod/${name}`, "--timeout=120s"]);
@@ -75,7 +88,15 @@ export function startBunPod(lab: Lab, name: string): void {
     metadata: { name, labels: { app: name, "app.kubernetes.io/managed-by": "kfwd-bench" } },
     spec: {
       terminationGracePeriodSeconds: 0,
-      containers: [{ name: "bun", image: "docker.io/oven/bun:1.4.5-slim", imagePullPolicy: "IfNotPresent", command: ["bun", "-e", "setInterval(() => {}, 1e6)"], securityContext: { ...RESTRICTED, runAsUser: 65532 } }],
+      containers: [
+        {
+          name: "bun",
+          image: "docker.io/oven/bun:1.4.5-slim",
+          imagePullPolicy: "IfNotPresent",
+          command: ["bun", "-e", "setInterval(() => {}, 1e6)"],
+          securityContext: { ...RESTRICTED, runAsUser: 65532 },
+        },
+      ],
     },
   };
   kubectl(lab, ["apply", "-f", "-"], { input: JSON.stringify(pod) });

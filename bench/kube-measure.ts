@@ -30,9 +30,13 @@ export function freePort(): Promise<number> {
 
 /** One HTTP download with curl; MB/s (10^6 bytes) of the body. Throws unless all bytes arrived. */
 export function curlMBps(url: string, bytes: number): number {
-  const r = spawnSync("curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", url], { encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync("curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", url], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   const [size = "0", total = "0"] = r.stdout.trim().split(" ");
-  if (r.status !== 0 || Number(size) !== bytes) throw new Error(`curl ${url}: got ${size} of ${bytes} bytes (${r.stderr.trim()})`);
+  if (r.status !== 0 || Number(size) !== bytes)
+    throw new Error(`curl ${url}: got ${size} of ${bytes} bytes (${r.stderr.trim()})`);
   return bytes / Number(total) / 1e6;
 }
 
@@ -76,13 +80,22 @@ export async function execMBps(argv: string[], bytes: number): Promise<number> {
   });
   child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
   const code = await new Promise<number | null>((r) => child.once("close", r));
-  if (code !== 0 || got !== bytes) throw new Error(`${argv.slice(0, 6).join(" ")} …: exit ${code}, ${got} of ${bytes} bytes (${err.trim().slice(-300)})`);
+  if (code !== 0 || got !== bytes)
+    throw new Error(
+      `${argv.slice(0, 6).join(" ")} …: exit ${code}, ${got} of ${bytes} bytes (${err.trim().slice(-300)})`,
+    );
   return bytes / (performance.now() - first) / 1000;
 }
 
 /** Starts `kubectl port-forward` and resolves once it listens. */
-export async function portForward(kubectlArgv: string[], env: Record<string, string> = {}): Promise<{ stop: () => void }> {
-  const child = spawn(kubectlArgv[0] as string, kubectlArgv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+export async function portForward(
+  kubectlArgv: string[],
+  env: Record<string, string> = {},
+): Promise<{ stop: () => void }> {
+  const child = spawn(kubectlArgv[0] as string, kubectlArgv.slice(1), {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`port-forward did not start: ${out}`)), 30_000);

@@ -11,7 +11,16 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findLab, profile, startBunPod, startTestapp, stopTestapp, type Lab } from "./kube-lab";
-import { curlMBps, execMBps, freePort, portForward, stdoutWriter, summarize, timeToChild, type Summary } from "./kube-measure";
+import {
+  curlMBps,
+  execMBps,
+  freePort,
+  portForward,
+  stdoutWriter,
+  summarize,
+  timeToChild,
+  type Summary,
+} from "./kube-measure";
 
 const root = join(import.meta.dir, "..");
 const kfwd = join(root, "dist/kfwd");
@@ -26,7 +35,8 @@ const WARM_REPS = arg("warm-reps", 40);
 const CHILD = ["date", "+%s%N"];
 /** `--only throughput` or `--only startup` runs half of the suite (the other half's rows show as skipped). */
 const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-if (ONLY !== undefined && ONLY !== "throughput" && ONLY !== "startup") throw new Error(`--only throughput|startup, not ${ONLY}`);
+if (ONLY !== undefined && ONLY !== "throughput" && ONLY !== "startup")
+  throw new Error(`--only throughput|startup, not ${ONLY}`);
 
 const lab: Lab = findLab(root);
 const app = `kfwd-bench-${Date.now().toString(36)}`;
@@ -41,11 +51,33 @@ async function throughput(): Promise<{ kfwd: Summary; portForward: Summary; port
   const ports = { kfwd: await freePort(), ws: await freePort(), spdy: await freePort() };
   const p = profile(lab, `[[forward]]\nlocal = ${ports.kfwd}\nremote = "${app}:8080"`);
   kfwdOk(["up", p]);
-  const pfArgs = (port: number) => [lab.kubectl, "--kubeconfig", lab.restricted, "-n", lab.namespace, "port-forward", `pod/${app}`, `${port}:8080`];
+  const pfArgs = (port: number) => [
+    lab.kubectl,
+    "--kubeconfig",
+    lab.restricted,
+    "-n",
+    lab.namespace,
+    "port-forward",
+    `pod/${app}`,
+    `${port}:8080`,
+  ];
   // kubectl 1.31+ tunnels port-forward over WebSocket; the SPDY path is what older kubectl versions use.
-  const pfs = [await portForward(pfArgs(ports.ws)), await portForward(pfArgs(ports.spdy), { KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" })];
+  const pfs = [
+    await portForward(pfArgs(ports.ws)),
+    await portForward(pfArgs(ports.spdy), { KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" }),
+  ];
   const got = { kfwd: [] as number[], ws: [] as number[], spdy: [] as number[], exec: [] as number[] };
-  const execArgv = [lab.kubectl, "--kubeconfig", lab.restricted, "-n", lab.namespace, "exec", `${app}-exec`, "--", ...stdoutWriter(BYTES)];
+  const execArgv = [
+    lab.kubectl,
+    "--kubeconfig",
+    lab.restricted,
+    "-n",
+    lab.namespace,
+    "exec",
+    `${app}-exec`,
+    "--",
+    ...stdoutWriter(BYTES),
+  ];
   const keys = ["kfwd", "ws", "spdy"] as const;
   try {
     // One warm-up each, then alternate so drift in the shared node hits all alike.
@@ -53,13 +85,20 @@ async function throughput(): Promise<{ kfwd: Summary; portForward: Summary; port
     for (let i = 0; i < DOWNLOADS; i++) {
       for (const k of keys) got[k].push(curlMBps(`http://127.0.0.1:${ports[k]}/bytes/${BYTES}`, BYTES));
       got.exec.push(await execMBps(execArgv, BYTES));
-      process.stderr.write(`download ${i + 1}/${DOWNLOADS}: ${[...keys, "exec" as const].map((k) => `${k} ${got[k].at(-1)?.toFixed(1)} MB/s`).join(", ")}\n`);
+      process.stderr.write(
+        `download ${i + 1}/${DOWNLOADS}: ${[...keys, "exec" as const].map((k) => `${k} ${got[k].at(-1)?.toFixed(1)} MB/s`).join(", ")}\n`,
+      );
     }
   } finally {
     for (const pf of pfs) pf.stop();
     kfwdOk(["down", p]);
   }
-  return { kfwd: summarize(got.kfwd), portForward: summarize(got.ws), portForwardSpdy: summarize(got.spdy), exec: summarize(got.exec) };
+  return {
+    kfwd: summarize(got.kfwd),
+    portForward: summarize(got.ws),
+    portForwardSpdy: summarize(got.spdy),
+    exec: summarize(got.exec),
+  };
 }
 
 async function startup(name: string, profilePath: string, reps: number): Promise<{ toChild: Summary; total: Summary }> {
@@ -86,7 +125,10 @@ if (ONLY !== "startup") startBunPod(lab, `${app}-exec`);
 try {
   const podProfile = profile(lab, `[agent]\nplacement = "pod"`);
   const ephemeralProfile = profile(lab, `[target]\npod = "${app}"\n[agent]\nplacement = "ephemeral"`);
-  const tp = ONLY === "startup" ? { kfwd: skipped, portForward: skipped, portForwardSpdy: skipped, exec: skipped } : await throughput();
+  const tp =
+    ONLY === "startup"
+      ? { kfwd: skipped, portForward: skipped, portForwardSpdy: skipped, exec: skipped }
+      : await throughput();
   let pod = noStartup;
   let ephemeral = noStartup;
   let warm = noStartup;

@@ -27,7 +27,9 @@ function sh(cmd: string, args: string[]): void {
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
 function cpuSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+      .replace(/^.*\) /, "")
+      .split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return 0;
@@ -51,10 +53,22 @@ function rssKb(pid: number): number {
  * Run a client scenario bare inside the namespace (baseline) or under kfwd; sample the RSS and CPU time of kfwd
  * and its agent. CPU seconds are the steadier number on a shared machine: MB/s moves with whatever else runs.
  */
-async function scenario(via: "direct" | "kfwd", args: string[]): Promise<{ result: Record<string, number>; kfwdPeakMb: number; agentPeakMb: number; kfwdCpuS: number; agentCpuS: number }> {
+async function scenario(
+  via: "direct" | "kfwd",
+  args: string[],
+): Promise<{
+  result: Record<string, number>;
+  kfwdPeakMb: number;
+  agentPeakMb: number;
+  kfwdCpuS: number;
+  agentCpuS: number;
+}> {
   const client = [bun, join(root, "bench/client.ts"), ...args];
   const cmd = via === "direct" ? ["ip", "netns", "exec", netns, ...client] : [kfwdBin, "run", profile, "--", ...client];
-  const child = spawn(cmd[0] as string, cmd.slice(1), { env: { ...process.env, BENCH_HOST: HOST, BENCH_NAME: NAME }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(cmd[0] as string, cmd.slice(1), {
+    env: { ...process.env, BENCH_HOST: HOST, BENCH_NAME: NAME },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   let kfwdPeak = 0;
@@ -72,12 +86,21 @@ async function scenario(via: "direct" | "kfwd", args: string[]): Promise<{ resul
   }, 50);
   await new Promise((r) => child.once("close", r));
   clearInterval(sampler);
-  return { result: JSON.parse(out.trim().split("\n").pop() ?? "{}"), kfwdPeakMb: kfwdPeak / 1024, agentPeakMb: agentPeak / 1024, kfwdCpuS, agentCpuS };
+  return {
+    result: JSON.parse(out.trim().split("\n").pop() ?? "{}"),
+    kfwdPeakMb: kfwdPeak / 1024,
+    agentPeakMb: agentPeak / 1024,
+    kfwdCpuS,
+    agentCpuS,
+  };
 }
 
 let serversPid = 0;
 function agentPids(): number[] {
-  const pids = spawnSync("ip", ["netns", "pids", netns], { encoding: "utf8" }).stdout.split("\n").filter(Boolean).map(Number);
+  const pids = spawnSync("ip", ["netns", "pids", netns], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter(Boolean)
+    .map(Number);
   return pids.filter((p) => p !== serversPid);
 }
 
@@ -87,9 +110,13 @@ mkdirSync(`/etc/netns/${netns}`, { recursive: true });
 writeFileSync(`/etc/netns/${netns}/hosts`, `127.0.0.1 localhost\n${HOST} ${NAME}\n`);
 const profile = join(mkdtempSync(join(tmpdir(), "kfwd-bench-")), "bench.toml");
 writeFileSync(profile, `[target]\nlocal = true\nnetns = "${netns}"\n`);
-const servers = spawn("ip", ["netns", "exec", netns, bun, join(root, "bench/servers.ts"), HOST], { stdio: ["ignore", "pipe", "inherit"] });
+const servers = spawn("ip", ["netns", "exec", netns, bun, join(root, "bench/servers.ts"), HOST], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
 serversPid = servers.pid ?? 0;
-const ports = JSON.parse(await new Promise<string>((r) => createInterface({ input: servers.stdout }).once("line", r))) as { sink: number; echo: number; source: number };
+const ports = JSON.parse(
+  await new Promise<string>((r) => createInterface({ input: servers.stdout }).once("line", r)),
+) as { sink: number; echo: number; source: number };
 
 try {
   const rawTp = await scenario("direct", ["throughput", String(ports.sink), String(BYTES), "direct"]);
@@ -104,13 +131,29 @@ try {
     date: new Date().toISOString(),
     loadAverage: loadAverage(),
     bytes: BYTES,
-    throughput: { rawMBps: rawTp.result.mbps, kfwdMBps: kfwdTp.result.mbps, ratio: (kfwdTp.result.mbps ?? 0) / (rawTp.result.mbps ?? 1) },
-    latencyUs: { rawP50: rawLat.result.p50, rawP99: rawLat.result.p99, kfwdP50: kfwdLat.result.p50, kfwdP99: kfwdLat.result.p99, addedP50: (kfwdLat.result.p50 ?? 0) - (rawLat.result.p50 ?? 0), addedP99: (kfwdLat.result.p99 ?? 0) - (rawLat.result.p99 ?? 0) },
+    throughput: {
+      rawMBps: rawTp.result.mbps,
+      kfwdMBps: kfwdTp.result.mbps,
+      ratio: (kfwdTp.result.mbps ?? 0) / (rawTp.result.mbps ?? 1),
+    },
+    latencyUs: {
+      rawP50: rawLat.result.p50,
+      rawP99: rawLat.result.p99,
+      kfwdP50: kfwdLat.result.p50,
+      kfwdP99: kfwdLat.result.p99,
+      addedP50: (kfwdLat.result.p50 ?? 0) - (rawLat.result.p50 ?? 0),
+      addedP99: (kfwdLat.result.p99 ?? 0) - (rawLat.result.p99 ?? 0),
+    },
     concurrent: conc.result,
     underLoadUs: loaded.result,
     // Includes start-up (~0.1 s each), so small --bytes overstate it.
     cpuSecondsPerGiB: { kfwd: (kfwdTp.kfwdCpuS * (1 << 30)) / BYTES, agent: (kfwdTp.agentCpuS * (1 << 30)) / BYTES },
-    peakRssMb: { kfwd: kfwdTp.kfwdPeakMb, agent: kfwdTp.agentPeakMb, kfwdQuarter: quarter.kfwdPeakMb, agentQuarter: quarter.agentPeakMb },
+    peakRssMb: {
+      kfwd: kfwdTp.kfwdPeakMb,
+      agent: kfwdTp.agentPeakMb,
+      kfwdQuarter: quarter.kfwdPeakMb,
+      agentQuarter: quarter.agentPeakMb,
+    },
   };
   writeFileSync(join(root, "bench/results/latest.json"), `${JSON.stringify(r, null, 2)}\n`);
   const f = (x: number | undefined, d = 1): string => (x === undefined ? "—" : x.toFixed(d));

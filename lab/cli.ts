@@ -32,11 +32,12 @@ function run(argv: string[]): number {
     throw new KfwdError(
       "KFWD_LAB_NEEDS_ROOT",
       `Cannot run "lab ${cmd}": the lab needs root (network namespaces, mounts, containerd)`,
-      "Run it as root, e.g. sudo npm run lab -- " + cmd + ". kfwd itself never needs root.",
+      `Run it as root, e.g. sudo npm run lab -- ${cmd}. kfwd itself never needs root.`,
     );
   }
   const res = spawnSync("bash", [join(import.meta.dir, COMMANDS[cmd])], { stdio: "inherit" });
-  if (res.error) throw new KfwdError("KFWD_LAB_SPAWN", `Cannot run "lab ${cmd}": ${res.error.message}`, "Is bash installed?");
+  if (res.error)
+    throw new KfwdError("KFWD_LAB_SPAWN", `Cannot run "lab ${cmd}": ${res.error.message}`, "Is bash installed?");
   const code = res.status ?? 1;
   if (cmd === "up" && code !== 0) {
     throw new KfwdError(

@@ -28,7 +28,10 @@ export async function buildAgent(outfile = join(root, "dist", "agent.js")): Prom
   const text = await output.text();
   mkdirSync(dirname(outfile), { recursive: true });
   // Write then rename: concurrent builds (parallel test files) never see a half-written bundle.
-  writeAtomically(inputsPath(outfile), `${JSON.stringify(Object.keys(result.metafile?.inputs ?? {}).sort(), null, 1)}\n`);
+  writeAtomically(
+    inputsPath(outfile),
+    `${JSON.stringify(Object.keys(result.metafile?.inputs ?? {}).sort(), null, 1)}\n`,
+  );
   writeAtomically(outfile, text);
   return text;
 }

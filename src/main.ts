@@ -42,7 +42,9 @@ export async function main(argv: string[]): Promise<number> {
     if (name !== undefined && !name.startsWith("-") && !(name in commands)) {
       const visible = Object.keys(commands).filter((c) => !c.startsWith("_"));
       const guess = nearest(name, visible);
-      process.stderr.write(`${red("kfwd:")} Unknown command "${name}".${guess ? ` Did you mean "${guess}"?` : ""} Commands: ${visible.join(", ")}\n`);
+      process.stderr.write(
+        `${red("kfwd:")} Unknown command "${name}".${guess ? ` Did you mean "${guess}"?` : ""} Commands: ${visible.join(", ")}\n`,
+      );
       return EXIT.usage;
     }
     // citty drops a sub-command's return value, so the sub-command is run directly: it returns the exit code.

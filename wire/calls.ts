@@ -41,7 +41,11 @@ type Send = (type: number, flags: number, id: number, payload: Uint8Array) => vo
 
 /** Splits `body` into frames: the first carries the head, every frame but the last is flagged MORE. */
 function sendBody(send: Send, type: number, baseFlags: number, id: number, body: Buffer): void {
-  if (body.length > MAX_CALL_BODY) throw new KfwdError("KFWD_CALL_TOO_LARGE", `Cannot send a call body of ${body.length} bytes: the limit is ${MAX_CALL_BODY}`);
+  if (body.length > MAX_CALL_BODY)
+    throw new KfwdError(
+      "KFWD_CALL_TOO_LARGE",
+      `Cannot send a call body of ${body.length} bytes: the limit is ${MAX_CALL_BODY}`,
+    );
   let offset = 0;
   do {
     const end = Math.min(body.length, offset + MAX_PAYLOAD);
@@ -74,7 +78,10 @@ class Reassembly {
 
 export class CallEndpoint {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; method: string }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; method: string }
+  >();
   private readonly incomingCalls = new Reassembly();
   private readonly incomingReplies = new Reassembly();
 
@@ -125,7 +132,13 @@ export class CallEndpoint {
     }
     if (flags & Flag.ERROR) {
       const e = parsed as Partial<WireCallError>;
-      waiter.reject(new KfwdError(String(e.code ?? "KFWD_CALL_FAILED"), String(e.message ?? `Call "${waiter.method}" failed`), e.hint));
+      waiter.reject(
+        new KfwdError(
+          String(e.code ?? "KFWD_CALL_FAILED"),
+          String(e.message ?? `Call "${waiter.method}" failed`),
+          e.hint,
+        ),
+      );
     } else {
       waiter.resolve(parsed);
     }
@@ -142,7 +155,8 @@ export class CallEndpoint {
     let flags = 0;
     try {
       const handler = (this.handlers as Record<string, ((params: unknown) => unknown) | undefined>)[method];
-      if (!handler) throw new KfwdError("KFWD_CALL_UNSUPPORTED", `Cannot call "${method}": the peer does not know this method`);
+      if (!handler)
+        throw new KfwdError("KFWD_CALL_UNSUPPORTED", `Cannot call "${method}": the peer does not know this method`);
       const result = await handler(JSON.parse(body.toString("utf8")) as unknown);
       reply = Buffer.from(JSON.stringify(result ?? null));
     } catch (error) {
@@ -150,14 +164,23 @@ export class CallEndpoint {
       const e: WireCallError =
         error instanceof KfwdError
           ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
-          : { code: "KFWD_CALL_FAILED", message: `Call "${method}" failed: ${(error as Error)?.message ?? String(error)}` };
+          : {
+              code: "KFWD_CALL_FAILED",
+              message: `Call "${method}" failed: ${(error as Error)?.message ?? String(error)}`,
+            };
       if (!(error instanceof KfwdError)) this.log(`call ${method} failed: ${(error as Error)?.stack ?? String(error)}`);
       reply = Buffer.from(JSON.stringify(e));
     }
     try {
       sendBody(this.send, FrameType.REPLY, flags, id, reply);
     } catch (error) {
-      sendBody(this.send, FrameType.REPLY, Flag.ERROR, id, Buffer.from(JSON.stringify({ code: "KFWD_CALL_TOO_LARGE", message: (error as Error).message })));
+      sendBody(
+        this.send,
+        FrameType.REPLY,
+        Flag.ERROR,
+        id,
+        Buffer.from(JSON.stringify({ code: "KFWD_CALL_TOO_LARGE", message: (error as Error).message })),
+      );
     }
   }
 }

@@ -85,7 +85,12 @@ export class FrameDecoder {
         if (available < HEADER_SIZE + length) break;
         const start = offset + HEADER_SIZE;
         offset = start + length;
-        this.onFrame(chunk[start - 8]!, chunk[start - 7]!, chunk.readUInt32BE(start - 4), chunk.subarray(start, offset));
+        this.onFrame(
+          chunk[start - 8]!,
+          chunk[start - 7]!,
+          chunk.readUInt32BE(start - 4),
+          chunk.subarray(start, offset),
+        );
       }
       if (offset < chunk.length) this.completePartial(chunk.subarray(offset));
     } catch (error) {
@@ -144,11 +149,17 @@ export class FrameDecoder {
       throw wireProtocolError(`unknown frame type 0x${type.toString(16).padStart(2, "0")}`, bytes.subarray(offset));
     }
     if (length > MAX_PAYLOAD) {
-      throw wireProtocolError(`${FRAME_TYPE_NAMES[type]} frame of ${length} bytes exceeds ${MAX_PAYLOAD}`, bytes.subarray(offset));
+      throw wireProtocolError(
+        `${FRAME_TYPE_NAMES[type]} frame of ${length} bytes exceeds ${MAX_PAYLOAD}`,
+        bytes.subarray(offset),
+      );
     }
     const fixed = FIXED_LENGTH[type];
     if (fixed !== undefined && fixed !== length) {
-      throw wireProtocolError(`${FRAME_TYPE_NAMES[type]} frame must carry ${fixed} bytes, not ${length}`, bytes.subarray(offset));
+      throw wireProtocolError(
+        `${FRAME_TYPE_NAMES[type]} frame must carry ${fixed} bytes, not ${length}`,
+        bytes.subarray(offset),
+      );
     }
     return length;
   }

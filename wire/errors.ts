@@ -50,7 +50,11 @@ export function dialError(target: { host: string; port: number }, reason: number
  * A stream the peer reset after it was established. It carries code ECONNRESET on purpose: to whoever pipes
  * the stream into a socket it is exactly a TCP reset, and `isPeerHangup` treats it as a quiet close.
  */
-export function streamResetError(streamId: number, reason: number, message: string): Error & { code: string; reason: number } {
+export function streamResetError(
+  streamId: number,
+  reason: number,
+  message: string,
+): Error & { code: string; reason: number } {
   const text = `Stream ${streamId} reset by peer: ${resetReasonName(reason)}${message ? ` (${message})` : ""}`;
   return Object.assign(new Error(text), { code: "ECONNRESET", reason });
 }

@@ -23,7 +23,13 @@ export function isKfwdError(e: unknown): e is KfwdError {
 }
 
 /** Errors a proxied peer causes by hanging up: normal, never reported as failures. */
-const PEER_HANGUP_CODES = new Set(["EPIPE", "ECONNRESET", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE", "ERR_STREAM_DESTROYED"]);
+const PEER_HANGUP_CODES = new Set([
+  "EPIPE",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_STREAM_DESTROYED",
+]);
 
 export function isPeerHangup(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;

@@ -6,7 +6,15 @@
 import { performance } from "node:perf_hooks";
 import { DEFAULT_INITIAL_WINDOW, Flag, FrameType, MAX_WINDOW, ResetReason } from "./constants";
 import { FrameDecoder } from "./codec";
-import { decodeHello, decodeOpen, decodeReason, encodeHello, encodeOpen, encodeReason, type OpenDestination } from "./payloads";
+import {
+  decodeHello,
+  decodeOpen,
+  decodeReason,
+  encodeHello,
+  encodeOpen,
+  encodeReason,
+  type OpenDestination,
+} from "./payloads";
 import { dialError, resetReasonName, sessionClosedError, wireProtocolError } from "./errors";
 import { CallEndpoint, type CallHandlers, type CallMap } from "./calls";
 import { PROTOCOL_VERSION, callCapability, settleVersion } from "./version";
@@ -62,8 +70,14 @@ export class Mux {
   private readonly calls: CallEndpoint;
   private readonly streamSession: StreamSession;
   private readonly streams = new Map<number, MuxStream>();
-  private readonly opening = new Map<number, { target: OpenDestination; resolve: (s: MuxStream) => void; reject: (e: Error) => void }>();
-  private readonly pings = new Map<number, { start: number; resolve: (rtt: number) => void; reject: (e: Error) => void }>();
+  private readonly opening = new Map<
+    number,
+    { target: OpenDestination; resolve: (s: MuxStream) => void; reject: (e: Error) => void }
+  >();
+  private readonly pings = new Map<
+    number,
+    { start: number; resolve: (rtt: number) => void; reject: (e: Error) => void }
+  >();
   private nextStreamId: number;
   private lastPeerStreamId = 0;
   private nextPing = 1;
@@ -98,8 +112,14 @@ export class Mux {
         if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
       },
     };
-    this.calls = new CallEndpoint((t, f, id, p) => this.scheduler.sendControl(t, f, id, p), options.handlers ?? {}, this.log);
-    this.decoder = new FrameDecoder((type, flags, id, payload) => this.onFrame(type, flags, id, payload), { splitData: true });
+    this.calls = new CallEndpoint(
+      (t, f, id, p) => this.scheduler.sendControl(t, f, id, p),
+      options.handlers ?? {},
+      this.log,
+    );
+    this.decoder = new FrameDecoder((type, flags, id, payload) => this.onFrame(type, flags, id, payload), {
+      splitData: true,
+    });
 
     transport.onData((data) => {
       if (this.ended) return;
@@ -111,10 +131,17 @@ export class Mux {
         this.fail(error instanceof KfwdError ? error : wireProtocolError(String(error)));
       }
     });
-    transport.onClose((error) => this.finish(error, sessionClosedError(error ? error.message : "the connection ended")));
+    transport.onClose((error) =>
+      this.finish(error, sessionClosedError(error ? error.message : "the connection ended")),
+    );
 
     const capabilities = [...(options.capabilities ?? []), ...this.calls.methods().map(callCapability)];
-    const hello = { version: options.protocolVersion ?? PROTOCOL_VERSION, window: this.window, capabilities, info: options.info ?? {} };
+    const hello = {
+      version: options.protocolVersion ?? PROTOCOL_VERSION,
+      window: this.window,
+      capabilities,
+      info: options.info ?? {},
+    };
     this.scheduler.sendControl(FrameType.HELLO, 0, 0, encodeHello(hello));
   }
 
@@ -122,7 +149,12 @@ export class Mux {
     if (!this.peer) await this.ready;
     if (this.ended) throw sessionClosedError("the session is closed");
     const id = this.nextStreamId;
-    if (id > 0xffff_fffd) throw new KfwdError("KFWD_WIRE_IDS_EXHAUSTED", "Cannot open a stream: stream ids are exhausted", "Start a new session.");
+    if (id > 0xffff_fffd)
+      throw new KfwdError(
+        "KFWD_WIRE_IDS_EXHAUSTED",
+        "Cannot open a stream: stream ids are exhausted",
+        "Start a new session.",
+      );
     this.nextStreamId += 2;
     const payload = encodeOpen(target);
     return new Promise((resolve, reject) => {
@@ -135,7 +167,11 @@ export class Mux {
     const peer = this.peer ?? (await this.ready);
     if (this.ended) throw sessionClosedError("the session is closed");
     if (!peer.capabilities.includes(callCapability(method))) {
-      throw new KfwdError("KFWD_CALL_UNSUPPORTED", `Cannot call "${method}": the agent does not offer it`, "Update the agent (it is sent by the same kfwd build), or use a newer kfwd.");
+      throw new KfwdError(
+        "KFWD_CALL_UNSUPPORTED",
+        `Cannot call "${method}": the agent does not offer it`,
+        "Update the agent (it is sent by the same kfwd build), or use a newer kfwd.",
+      );
     }
     return (await this.calls.call(method, params)) as CallMap[M]["result"];
   }
@@ -153,7 +189,12 @@ export class Mux {
   }
 
   stats(): { openStreams: number; bytesSent: number; bytesReceived: number; rttMs: number | undefined } {
-    return { openStreams: this.streams.size, bytesSent: this.scheduler.bytesSent, bytesReceived: this.bytesReceived, rttMs: this.rttMs };
+    return {
+      openStreams: this.streams.size,
+      bytesSent: this.scheduler.bytesSent,
+      bytesReceived: this.bytesReceived,
+      rttMs: this.rttMs,
+    };
   }
 
   /** Say goodbye (GOAWAY) and close the transport. Streams still open are reset. */
@@ -224,7 +265,10 @@ export class Mux {
       case FrameType.GOAWAY: {
         const { reason, message } = decodeReason(payload);
         const detail = `the peer closed the session (${resetReasonName(reason)}${message ? `: ${message}` : ""})`;
-        const error = reason === ResetReason.NORMAL ? undefined : new KfwdError("KFWD_SESSION_CLOSED", `Cannot continue the agent session: ${detail}`);
+        const error =
+          reason === ResetReason.NORMAL
+            ? undefined
+            : new KfwdError("KFWD_SESSION_CLOSED", `Cannot continue the agent session: ${detail}`);
         this.finish(error, sessionClosedError(detail));
         this.transport.close();
         return;
@@ -239,16 +283,26 @@ export class Mux {
     const ours = this.options.protocolVersion ?? PROTOCOL_VERSION;
     const version = settleVersion(ours, hello.version);
     if (version === undefined) {
-      throw new KfwdError("KFWD_WIRE_VERSION", `Cannot talk to the agent: it speaks protocol version ${hello.version}, this kfwd needs at least ${ours}`, "Use matching kfwd and agent builds.");
+      throw new KfwdError(
+        "KFWD_WIRE_VERSION",
+        `Cannot talk to the agent: it speaks protocol version ${hello.version}, this kfwd needs at least ${ours}`,
+        "Use matching kfwd and agent builds.",
+      );
     }
-    this.peer = { version, capabilities: hello.capabilities, info: hello.info, window: Math.min(MAX_WINDOW, hello.window) };
+    this.peer = {
+      version,
+      capabilities: hello.capabilities,
+      info: hello.info,
+      window: Math.min(MAX_WINDOW, hello.window),
+    };
     this.startKeepalive(hello.info);
     this.resolveReady({ version, capabilities: hello.capabilities, info: hello.info });
   }
 
   private onOpen(id: number, payload: Buffer): void {
     const peerParity = this.role === "client" ? 0 : 1;
-    if (id === 0 || id % 2 !== peerParity || id <= this.lastPeerStreamId) throw wireProtocolError(`OPEN with invalid stream id ${id}`);
+    if (id === 0 || id % 2 !== peerParity || id <= this.lastPeerStreamId)
+      throw wireProtocolError(`OPEN with invalid stream id ${id}`);
     this.lastPeerStreamId = id;
     const target = decodeOpen(payload);
     let answered = false;
@@ -277,7 +331,7 @@ export class Mux {
 
   private startKeepalive(info: Record<string, string>): void {
     let every = this.options.keepaliveMs ?? (this.role === "client" ? DEFAULT_KEEPALIVE_MS : 0);
-    const idle = Number(info["idleTimeoutMs"]);
+    const idle = Number(info.idleTimeoutMs);
     if (every > 0 && idle > 0) every = Math.min(every, Math.max(100, Math.floor(idle / 3)));
     if (every <= 0) return;
     this.keepalive = setInterval(() => this.ping().catch(() => {}), every);

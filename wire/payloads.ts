@@ -25,7 +25,8 @@ export function encodeHello(hello: HelloPayload): Buffer {
 }
 
 export function decodeHello(payload: Buffer): HelloPayload {
-  if (payload.length < 10 || payload.readUInt32BE(0) !== HELLO_MAGIC) throw wireProtocolError("expected HELLO", payload);
+  if (payload.length < 10 || payload.readUInt32BE(0) !== HELLO_MAGIC)
+    throw wireProtocolError("expected HELLO", payload);
   let rest: { capabilities?: unknown; info?: unknown };
   try {
     rest = JSON.parse(payload.toString("utf8", 10)) as typeof rest;
@@ -58,7 +59,8 @@ export function encodeOpen(target: OpenDestination): Buffer {
 
 export function decodeOpen(payload: Buffer): OpenDestination {
   const hostLength = payload[2];
-  if (hostLength === undefined || payload.length < 3 + hostLength) throw wireProtocolError("OPEN is truncated", payload);
+  if (hostLength === undefined || payload.length < 3 + hostLength)
+    throw wireProtocolError("OPEN is truncated", payload);
   return { port: payload.readUInt16BE(0), host: payload.toString("utf8", 3, 3 + hostLength) };
 }
 

@@ -23,7 +23,8 @@ export function streamTransport(input: Readable, output: Writable, options: { on
   output.on("error", (error) => close(error));
   return {
     // Writable calls back once the chunk is handed to the OS (or failed): either way it holds no reference.
-    write: (data, onWritten) => (closed || output.destroyed ? false : output.write(data, onWritten && (() => onWritten()))),
+    write: (data, onWritten) =>
+      closed || output.destroyed ? false : output.write(data, onWritten && (() => onWritten())),
     onData: (listener) => input.on("data", listener),
     onDrain: (listener) => output.on("drain", listener),
     onClose: (listener) => (closed ? listener() : closeListeners.push(listener)),

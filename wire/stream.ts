@@ -155,7 +155,9 @@ export class MuxStream extends Duplex {
   }
 
   hasSendable(): boolean {
-    return (this.unplanned > 0 && this.sendCredit > 0) || (!!this.finalCallback && this.unplanned === 0 && !this.finPlanned);
+    return (
+      (this.unplanned > 0 && this.sendCredit > 0) || (!!this.finalCallback && this.unplanned === 0 && !this.finPlanned)
+    );
   }
 
   private get peerCredit(): number {

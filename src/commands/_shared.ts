@@ -9,7 +9,13 @@ export const profileArgs = {
 } as const satisfies ArgsDef;
 
 export function uiFor(flags: { verbose?: boolean | undefined; quiet?: boolean | undefined }): Ui {
-  const verbosity: Verbosity = flags.quiet ? "quiet" : flags.verbose ? "verbose" : process.stderr.isTTY ? "normal" : "quiet";
+  const verbosity: Verbosity = flags.quiet
+    ? "quiet"
+    : flags.verbose
+      ? "verbose"
+      : process.stderr.isTTY
+        ? "normal"
+        : "quiet";
   return new Ui(verbosity);
 }
 

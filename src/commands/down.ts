@@ -24,13 +24,18 @@ export default defineCommand({
     }
     const chosen = args.all ? sessions : await matching(sessions, args.profile as string);
     if (chosen.length === 0 && !args.all) {
-      throw new KfwdError("KFWD_SESSION_NOT_FOUND", `Cannot stop "${args.profile}": no session is running for it`, running(sessions));
+      throw new KfwdError(
+        "KFWD_SESSION_NOT_FOUND",
+        `Cannot stop "${args.profile}": no session is running for it`,
+        running(sessions),
+      );
     }
     // One at a time would make `down --all` as slow as the sum of every agent's shutdown.
     await Promise.all(
       chosen.map(async (p) => {
         const how = await stopSession(p.state);
-        if (how === "killed") ui.warn(`${p.state.profilePath}: the session did not stop in time and was killed (pid ${p.state.pid})`);
+        if (how === "killed")
+          ui.warn(`${p.state.profilePath}: the session did not stop in time and was killed (pid ${p.state.pid})`);
         process.stdout.write(`Stopped ${p.state.profilePath} (pid ${p.state.pid})\n`);
       }),
     );

@@ -10,23 +10,42 @@ import { profileArgs, uiFor } from "./_shared";
 export default defineCommand({
   meta: {
     name: "env",
-    description: 'Print the pod\'s env and the proxy variables for a shell: eval "$(kfwd env <profile>)" (starts a session if none runs)',
+    description:
+      'Print the pod\'s env and the proxy variables for a shell: eval "$(kfwd env <profile>)" (starts a session if none runs)',
   },
   args: {
     ...profileArgs,
-    format: { type: "string", alias: "f", default: "sh", valueHint: ENV_FORMATS.join("|"), description: "sh (bash, zsh), fish, powershell, dotenv (an env file), or json" },
-    unset: { type: "boolean", description: "Print what removes these variables again (the session keeps running: kfwd down stops it)" },
+    format: {
+      type: "string",
+      alias: "f",
+      default: "sh",
+      valueHint: ENV_FORMATS.join("|"),
+      description: "sh (bash, zsh), fish, powershell, dotenv (an env file), or json",
+    },
+    unset: {
+      type: "boolean",
+      description: "Print what removes these variables again (the session keeps running: kfwd down stops it)",
+    },
   },
   async run({ args }) {
     const format = args.format;
     if (!isEnvFormat(format)) {
-      throw new KfwdError("KFWD_USAGE", `Cannot print the env as "${format}": unknown format`, `Use one of: ${ENV_FORMATS.join(", ")}.`);
+      throw new KfwdError(
+        "KFWD_USAGE",
+        `Cannot print the env as "${format}": unknown format`,
+        `Use one of: ${ENV_FORMATS.join(", ")}.`,
+      );
     }
     const ui = uiFor(args);
     const profile = await loadProfile(args.profile);
     let out: Formatted;
     if (args.unset) {
-      if (format === "dotenv") throw new KfwdError("KFWD_USAGE", "Cannot print --unset as dotenv: an env file cannot remove variables", "Use --format sh, fish, powershell or json.");
+      if (format === "dotenv")
+        throw new KfwdError(
+          "KFWD_USAGE",
+          "Cannot print --unset as dotenv: an env file cannot remove variables",
+          "Use --format sh, fish, powershell or json.",
+        );
       out = formatUnset(await namesToUnset(profile, ui), format);
     } else {
       const { state, started } = await ensureSession(profile, ui);
@@ -46,7 +65,12 @@ export default defineCommand({
 async function namesToUnset(profile: Profile, ui: Ui): Promise<string[]> {
   const state = await findSession(profile.id);
   if (state) return Object.keys(await sessionEnv(state));
-  ui.warn("No session is running for this profile: only the proxy variables and [env] set are unset, not the pod's variables.");
+  ui.warn(
+    "No session is running for this profile: only the proxy variables and [env] set are unset, not the pod's variables.",
+  );
   const endpoint = { host: "127.0.0.1", port: 0 };
-  return [...Object.keys(proxyVariables({ socks: endpoint, http: endpoint, direct: [] })), ...Object.keys(profile.env.set)];
+  return [
+    ...Object.keys(proxyVariables({ socks: endpoint, http: endpoint, direct: [] })),
+    ...Object.keys(profile.env.set),
+  ];
 }

@@ -16,7 +16,11 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const command = argsAfterDashDash(rawArgs);
     if (command.length === 0) {
-      throw new KfwdError("KFWD_USAGE", "Cannot run: no command given", `Put the command after "--": kfwd run ${args.profile} -- <command...>`);
+      throw new KfwdError(
+        "KFWD_USAGE",
+        "Cannot run: no command given",
+        `Put the command after "--": kfwd run ${args.profile} -- <command...>`,
+      );
     }
     const ui = uiFor(args);
     const profile = await loadProfile(args.profile);

@@ -17,7 +17,9 @@ export default defineCommand({
     if (!started) ui.info(`A session for this profile is already running (pid ${state.pid}); nothing started.`);
     const lines = [`${state.profilePath}  up, pid ${state.pid}`, ...placeLines(state), `  log       ${state.log}`];
     process.stdout.write(`${lines.join("\n")}\n`);
-    ui.info(`Use it: eval "$(kfwd env ${args.profile})" or kfwd run ${args.profile} -- <command>; stop it: kfwd down ${args.profile}`);
+    ui.info(
+      `Use it: eval "$(kfwd env ${args.profile})" or kfwd run ${args.profile} -- <command>; stop it: kfwd down ${args.profile}`,
+    );
     return 0;
   },
 });

@@ -6,7 +6,8 @@ import type { Profile } from "../profile/index";
 import type { CheckResult } from "./types";
 
 export function failed(id: string, title: string, e: unknown): CheckResult {
-  if (e instanceof KfwdError) return { id, title, status: "fail", detail: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  if (e instanceof KfwdError)
+    return { id, title, status: "fail", detail: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   return { id, title, status: "fail", detail: e instanceof Error ? e.message : String(e) };
 }
 
@@ -14,7 +15,11 @@ export async function checkKubeconfig(profile: Profile): Promise<{ result: Check
   const title = "kubeconfig";
   try {
     const c = profile.cluster;
-    const client = await KubeClient.fromKubeconfig({ kubeconfig: c.kubeconfig, context: c.context, namespace: c.namespace });
+    const client = await KubeClient.fromKubeconfig({
+      kubeconfig: c.kubeconfig,
+      context: c.context,
+      namespace: c.namespace,
+    });
     const ctx = client.context;
     const detail = `context "${ctx.contextName}", server ${ctx.cluster.server}, user "${ctx.userName}", namespace "${client.namespace}"`;
     return { result: { id: "kubeconfig", title, status: "ok", detail }, client };
@@ -34,11 +39,30 @@ export async function checkCluster(client: KubeClient): Promise<{ result: CheckR
     // /version needs no credentials on most clusters, so it proves reachability; SelfSubjectReview proves the login.
     const version = await client.get<Version>("/version");
     const user = await currentUser(client);
-    const who = user.source === "server" ? `authenticated as "${user.name}"` : `logged in (the server did not say as whom; using the kubeconfig user "${user.name}")`;
+    const who =
+      user.source === "server"
+        ? `authenticated as "${user.name}"`
+        : `logged in (the server did not say as whom; using the kubeconfig user "${user.name}")`;
     if (user.source === "server" && user.name === "system:anonymous") {
-      return { result: { id: "cluster", title, status: "fail", detail: `Kubernetes ${version.gitVersion ?? "?"} answers, but treats kfwd as anonymous`, hint: "The kubeconfig's credentials were not accepted: check they belong to this cluster and have not expired." } };
+      return {
+        result: {
+          id: "cluster",
+          title,
+          status: "fail",
+          detail: `Kubernetes ${version.gitVersion ?? "?"} answers, but treats kfwd as anonymous`,
+          hint: "The kubeconfig's credentials were not accepted: check they belong to this cluster and have not expired.",
+        },
+      };
     }
-    return { result: { id: "cluster", title, status: "ok", detail: `Kubernetes ${version.gitVersion ?? "(unknown version)"} at ${client.server}, ${who}` }, user };
+    return {
+      result: {
+        id: "cluster",
+        title,
+        status: "ok",
+        detail: `Kubernetes ${version.gitVersion ?? "(unknown version)"} at ${client.server}, ${who}`,
+      },
+      user,
+    };
   } catch (e) {
     return { result: failed("cluster", title, e) };
   }

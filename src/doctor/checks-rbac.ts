@@ -18,14 +18,39 @@ export async function checkPermissions(client: KubeClient): Promise<{ result: Ch
     const allowed = await Promise.all(
       wanted.map((p) => {
         const [resource = p.resource, subresource] = p.resource.split("/");
-        return client.selfSubjectAccessReview({ verb: p.verb, group: p.group, resource, ...(subresource ? { subresource } : {}), namespace: client.namespace });
+        return client.selfSubjectAccessReview({
+          verb: p.verb,
+          group: p.group,
+          resource,
+          ...(subresource ? { subresource } : {}),
+          namespace: client.namespace,
+        });
       }),
     );
     const denied = wanted.filter((_, i) => !allowed[i]);
     const ns = `namespace "${client.namespace}"`;
-    if (denied.length === 0) return { result: { id: "permissions", title, status: "ok", detail: `all ${wanted.length} permissions of the kfwd Role granted in ${ns}` }, denied };
+    if (denied.length === 0)
+      return {
+        result: {
+          id: "permissions",
+          title,
+          status: "ok",
+          detail: `all ${wanted.length} permissions of the kfwd Role granted in ${ns}`,
+        },
+        denied,
+      };
     const detail = `${denied.length} of ${wanted.length} missing in ${ns}: ${denied.map(describePermission).join(", ")}`;
-    return { result: { id: "permissions", title, status: "fail", detail, missing: denied, hint: "The Role below grants what is missing." }, denied };
+    return {
+      result: {
+        id: "permissions",
+        title,
+        status: "fail",
+        detail,
+        missing: denied,
+        hint: "The Role below grants what is missing.",
+      },
+      denied,
+    };
   } catch (e) {
     return { result: failed("permissions", title, e), denied: [] };
   }
@@ -38,26 +63,52 @@ interface ApiResourceList {
 /** Whether this profile's sessions put the agent in an ephemeral container (see [agent] placement). */
 export function usesEphemeral(profile: Profile): boolean {
   const placement = profile.agent.placement;
-  return placement === "ephemeral" || (placement === "auto" && profile.target.kind !== "none" && profile.target.kind !== "local");
+  return (
+    placement === "ephemeral" ||
+    (placement === "auto" && profile.target.kind !== "none" && profile.target.kind !== "local")
+  );
 }
 
-export async function checkEphemeral(client: KubeClient, profile: Profile, denied: readonly Permission[]): Promise<CheckResult> {
+export async function checkEphemeral(
+  client: KubeClient,
+  profile: Profile,
+  denied: readonly Permission[],
+): Promise<CheckResult> {
   const title = "ephemeral containers";
   const needed = usesEphemeral(profile);
   // Not needed by this profile: a missing piece is worth a warning (another profile may need it), not a failure.
   const bad = needed ? ("fail" as const) : ("warn" as const);
-  const why = needed ? "" : ` (this profile uses placement "${profile.agent.placement}" with ${profile.target.kind === "none" ? "no target" : "a target"}, so it does not need them)`;
+  const why = needed
+    ? ""
+    : ` (this profile uses placement "${profile.agent.placement}" with ${profile.target.kind === "none" ? "no target" : "a target"}, so it does not need them)`;
   try {
     const core = await client.get<ApiResourceList>("/api/v1");
     const sub = core.resources?.find((r) => r.name === "pods/ephemeralcontainers");
-    if (!sub || !sub.verbs?.includes("patch")) {
-      return { id: "ephemeral", title, status: bad, detail: `the API server has no pods/ephemeralcontainers subresource${why}`, hint: 'Use [agent] placement = "pod" (an agent pod beside the target), or a cluster of Kubernetes 1.25 or later.' };
+    if (!sub?.verbs?.includes("patch")) {
+      return {
+        id: "ephemeral",
+        title,
+        status: bad,
+        detail: `the API server has no pods/ephemeralcontainers subresource${why}`,
+        hint: 'Use [agent] placement = "pod" (an agent pod beside the target), or a cluster of Kubernetes 1.25 or later.',
+      };
     }
     const lacking = denied.filter((p) => p.resource === "pods/ephemeralcontainers");
     if (lacking.length > 0) {
-      return { id: "ephemeral", title, status: bad, detail: `supported, but not permitted: ${lacking.map((p) => p.verb).join(", ")} pods/ephemeralcontainers in namespace "${client.namespace}"${why}`, hint: 'Grant the rule below, or use [agent] placement = "pod".' };
+      return {
+        id: "ephemeral",
+        title,
+        status: bad,
+        detail: `supported, but not permitted: ${lacking.map((p) => p.verb).join(", ")} pods/ephemeralcontainers in namespace "${client.namespace}"${why}`,
+        hint: 'Grant the rule below, or use [agent] placement = "pod".',
+      };
     }
-    return { id: "ephemeral", title, status: "ok", detail: `pods/ephemeralcontainers is served and permitted in namespace "${client.namespace}"${needed ? "" : " (not used by this profile)"}` };
+    return {
+      id: "ephemeral",
+      title,
+      status: "ok",
+      detail: `pods/ephemeralcontainers is served and permitted in namespace "${client.namespace}"${needed ? "" : " (not used by this profile)"}`,
+    };
   } catch (e) {
     return { ...failed("ephemeral", title, e), status: bad };
   }

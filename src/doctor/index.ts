@@ -28,7 +28,12 @@ export interface DoctorOptions {
   onCheck?: (result: CheckResult) => void;
 }
 
-const TITLES = { cluster: "cluster", permissions: "permissions", ephemeral: "ephemeral containers", "agent-image": "agent image" } as const;
+const TITLES = {
+  cluster: "cluster",
+  permissions: "permissions",
+  ephemeral: "ephemeral containers",
+  "agent-image": "agent image",
+} as const;
 
 export async function runDoctor(profile: Profile, opts: DoctorOptions): Promise<DoctorReport> {
   const checks: CheckResult[] = [];
@@ -36,13 +41,24 @@ export async function runDoctor(profile: Profile, opts: DoctorOptions): Promise<
     checks.push(r);
     opts.onCheck?.(r);
   };
-  const report = (extra: Partial<DoctorReport> = {}): DoctorReport => ({ ok: checks.every((c) => c.status !== "fail"), profile: profile.source.path, checks, missing: [], ...extra });
+  const report = (extra: Partial<DoctorReport> = {}): DoctorReport => ({
+    ok: checks.every((c) => c.status !== "fail"),
+    profile: profile.source.path,
+    checks,
+    missing: [],
+    ...extra,
+  });
   const skipRest = (after: string, ids: (keyof typeof TITLES)[]) => {
     for (const id of ids) add({ id, title: TITLES[id], status: "skip", detail: `not checked: ${after} failed` });
   };
 
   if (profile.target.kind === "local") {
-    add({ id: "kubeconfig", title: "target", status: "ok", detail: "the profile's target is a local agent: there is no cluster to check" });
+    add({
+      id: "kubeconfig",
+      title: "target",
+      status: "ok",
+      detail: "the profile's target is a local agent: there is no cluster to check",
+    });
     return report();
   }
   const kc = await checkKubeconfig(profile);
@@ -64,8 +80,15 @@ export async function runDoctor(profile: Profile, opts: DoctorOptions): Promise<
     add(perms.result);
     add(await checkEphemeral(client, profile, perms.denied));
     const canCreatePods = !perms.denied.some((p) => p.resource === "pods" && (p.verb === "create" || p.verb === "get"));
-    if (!opts.runCheck) add({ id: "agent-image", title: TITLES["agent-image"], status: "skip", detail: "not checked (--no-run-check)" });
-    else if (!canCreatePods) add({ id: "agent-image", title: TITLES["agent-image"], status: "skip", detail: "not checked: no permission to create and get pods" });
+    if (!opts.runCheck)
+      add({ id: "agent-image", title: TITLES["agent-image"], status: "skip", detail: "not checked (--no-run-check)" });
+    else if (!canCreatePods)
+      add({
+        id: "agent-image",
+        title: TITLES["agent-image"],
+        status: "skip",
+        detail: "not checked: no permission to create and get pods",
+      });
     else add(await checkAgentImage(client, profile, user.name));
     return report({ namespace: client.namespace, user, missing: perms.denied });
   } finally {

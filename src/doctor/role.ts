@@ -28,20 +28,26 @@ export function parseRole(text: string): RoleRule[] {
   if (!Array.isArray(rules)) throw badRole("it has no rules list");
   return rules.map((r: unknown, i) => {
     const { apiGroups, resources, verbs } = (r ?? {}) as Record<string, unknown>;
-    if (!isStringList(apiGroups) || !isStringList(resources) || !isStringList(verbs)) throw badRole(`rule ${i + 1} lacks apiGroups, resources or verbs`);
+    if (!isStringList(apiGroups) || !isStringList(resources) || !isStringList(verbs))
+      throw badRole(`rule ${i + 1} lacks apiGroups, resources or verbs`);
     return { apiGroups, resources, verbs };
   });
 }
 
 function badRole(reason: string): KfwdError {
-  return new KfwdError("KFWD_ROLE_INVALID", `Cannot read the kfwd Role (deploy/kfwd-role.yaml): ${reason}`, "The Role file shipped with kfwd is broken; reinstall kfwd or restore the file.");
+  return new KfwdError(
+    "KFWD_ROLE_INVALID",
+    `Cannot read the kfwd Role (deploy/kfwd-role.yaml): ${reason}`,
+    "The Role file shipped with kfwd is broken; reinstall kfwd or restore the file.",
+  );
 }
 
 /** Every (verb, group, resource) a list of rules grants, in the file's order. */
 export function permissionsOf(rules: readonly RoleRule[]): Permission[] {
   const out: Permission[] = [];
   for (const rule of rules) {
-    for (const group of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) out.push({ verb, group, resource });
+    for (const group of rule.apiGroups)
+      for (const resource of rule.resources) for (const verb of rule.verbs) out.push({ verb, group, resource });
   }
   return out;
 }
@@ -80,7 +86,21 @@ const list = (items: readonly string[]): string => `[${items.map((s) => JSON.str
 
 /** A Role manifest (YAML, in the shipped file's style) holding `rules`. */
 export function roleYaml(name: string, namespace: string, rules: readonly RoleRule[]): string {
-  const lines = ["apiVersion: rbac.authorization.k8s.io/v1", "kind: Role", "metadata:", `  name: ${name}`, `  namespace: ${namespace}`, "  labels:", "    app.kubernetes.io/managed-by: kfwd", "rules:"];
-  for (const r of rules) lines.push(`  - apiGroups: ${list(r.apiGroups)}`, `    resources: ${list(r.resources)}`, `    verbs: ${list(r.verbs)}`);
+  const lines = [
+    "apiVersion: rbac.authorization.k8s.io/v1",
+    "kind: Role",
+    "metadata:",
+    `  name: ${name}`,
+    `  namespace: ${namespace}`,
+    "  labels:",
+    "    app.kubernetes.io/managed-by: kfwd",
+    "rules:",
+  ];
+  for (const r of rules)
+    lines.push(
+      `  - apiGroups: ${list(r.apiGroups)}`,
+      `    resources: ${list(r.resources)}`,
+      `    verbs: ${list(r.verbs)}`,
+    );
   return `${lines.join("\n")}\n`;
 }

@@ -24,7 +24,15 @@ interface PodStatus {
 }
 
 /** Waiting reasons that will not resolve by waiting longer. */
-const HOPELESS = new Set(["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError", "RunContainerError"]);
+const HOPELESS = new Set([
+  "ImagePullBackOff",
+  "ErrImagePull",
+  "InvalidImageName",
+  "ErrImageNeverPull",
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+]);
 
 function podFor(name: string, profile: Profile, user: string): object {
   const a = profile.agent;
@@ -39,14 +47,23 @@ function podFor(name: string, profile: Profile, user: string): object {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       // What Pod Security "restricted" asks for, like the real agent.
-      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
       containers: [
         {
           name: "agent",
           image: a.image,
           imagePullPolicy: "IfNotPresent",
           command: [a.bun, "--version"],
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            readOnlyRootFilesystem: true,
+          },
           resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: a.cpu, memory: a.memory } },
         },
       ],
@@ -64,7 +81,13 @@ export async function checkAgentImage(client: KubeClient, profile: Profile, user
     await client.create(apiPath({ resource: "pods", namespace: client.namespace }), podFor(name, profile, user));
   } catch (e) {
     if (e instanceof KfwdError && e.code === "KFWD_POD_SECURITY_REJECTED") {
-      return { id: "agent-image", title, status: "fail", detail: `Pod Security rejected a pod like the agent's in namespace "${client.namespace}": ${e.message}`, hint: "kfwd's pods meet the \"restricted\" level; a stricter admission policy (or webhook) is in the way. Ask the cluster admin which pods it admits." };
+      return {
+        id: "agent-image",
+        title,
+        status: "fail",
+        detail: `Pod Security rejected a pod like the agent's in namespace "${client.namespace}": ${e.message}`,
+        hint: 'kfwd\'s pods meet the "restricted" level; a stricter admission policy (or webhook) is in the way. Ask the cluster admin which pods it admits.',
+      };
     }
     return failed("agent-image", title, e);
   }
@@ -73,14 +96,40 @@ export async function checkAgentImage(client: KubeClient, profile: Profile, user
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     if (outcome.kind === "done") {
       const log = String((await client.request<unknown>("GET", `${path}/log`).catch(() => "")) ?? "").trim();
-      if (outcome.exitCode === 0) return { id: "agent-image", title, status: "ok", detail: `${image} runs \`${profile.agent.bun} --version\` → ${log || "(no output)"} (${secs} s, pod created and removed)` };
-      return { id: "agent-image", title, status: "fail", detail: `\`${profile.agent.bun} --version\` in ${image} exited with ${outcome.exitCode}${outcome.reason ? ` (${outcome.reason})` : ""}${log ? `: ${log.slice(0, 300)}` : ""}`, hint: "The image must hold a bun binary: set [agent] image to a Bun image, or [agent] bun to its path." };
+      if (outcome.exitCode === 0)
+        return {
+          id: "agent-image",
+          title,
+          status: "ok",
+          detail: `${image} runs \`${profile.agent.bun} --version\` → ${log || "(no output)"} (${secs} s, pod created and removed)`,
+        };
+      return {
+        id: "agent-image",
+        title,
+        status: "fail",
+        detail: `\`${profile.agent.bun} --version\` in ${image} exited with ${outcome.exitCode}${outcome.reason ? ` (${outcome.reason})` : ""}${log ? `: ${log.slice(0, 300)}` : ""}`,
+        hint: "The image must hold a bun binary: set [agent] image to a Bun image, or [agent] bun to its path.",
+      };
     }
     if (outcome.kind === "stuck") {
       const pull = /Image|Pull/i.test(outcome.reason);
-      return { id: "agent-image", title, status: "fail", detail: `${image} cannot start: ${outcome.reason}${outcome.message ? `: ${outcome.message}` : ""}`, hint: pull ? "Check the image name, that the node can reach its registry, or mirror it and set [agent] image." : "The pod's events (kubectl describe pod) say more." };
+      return {
+        id: "agent-image",
+        title,
+        status: "fail",
+        detail: `${image} cannot start: ${outcome.reason}${outcome.message ? `: ${outcome.message}` : ""}`,
+        hint: pull
+          ? "Check the image name, that the node can reach its registry, or mirror it and set [agent] image."
+          : "The pod's events (kubectl describe pod) say more.",
+      };
     }
-    return { id: "agent-image", title, status: "fail", detail: `${image} did not finish \`${profile.agent.bun} --version\` within ${secs} s (${outcome.reason})`, hint: "A slow image pull? Pull the image on the nodes, or raise [agent] start_timeout." };
+    return {
+      id: "agent-image",
+      title,
+      status: "fail",
+      detail: `${image} did not finish \`${profile.agent.bun} --version\` within ${secs} s (${outcome.reason})`,
+      hint: "A slow image pull? Pull the image on the nodes, or raise [agent] start_timeout.",
+    };
   } catch (e) {
     return failed("agent-image", title, e);
   } finally {
@@ -88,7 +137,10 @@ export async function checkAgentImage(client: KubeClient, profile: Profile, user
   }
 }
 
-type Outcome = { kind: "done"; exitCode: number; reason?: string } | { kind: "stuck"; reason: string; message?: string } | { kind: "timeout"; reason: string };
+type Outcome =
+  | { kind: "done"; exitCode: number; reason?: string }
+  | { kind: "stuck"; reason: string; message?: string }
+  | { kind: "timeout"; reason: string };
 
 /** Polls rather than watches: one request every 250 ms for a few seconds is cheap, and needs no watch verb. */
 async function waitForPod(client: KubeClient, path: string, timeoutMs: number): Promise<Outcome> {
@@ -99,11 +151,19 @@ async function waitForPod(client: KubeClient, path: string, timeoutMs: number): 
     const s = pod.status ?? {};
     const state = s.containerStatuses?.[0]?.state;
     const terminated = state?.terminated;
-    if (terminated && (s.phase === "Succeeded" || s.phase === "Failed")) return { kind: "done", exitCode: terminated.exitCode ?? -1, ...(terminated.reason ? { reason: terminated.reason } : {}) };
+    if (terminated && (s.phase === "Succeeded" || s.phase === "Failed"))
+      return {
+        kind: "done",
+        exitCode: terminated.exitCode ?? -1,
+        ...(terminated.reason ? { reason: terminated.reason } : {}),
+      };
     const waiting = state?.waiting;
-    if (waiting?.reason && HOPELESS.has(waiting.reason)) return { kind: "stuck", reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) };
+    if (waiting?.reason && HOPELESS.has(waiting.reason))
+      return { kind: "stuck", reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) };
     const unscheduled = s.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
-    last = waiting?.reason ?? (unscheduled ? `${unscheduled.reason ?? "unschedulable"}: ${unscheduled.message ?? ""}` : (s.phase ?? last));
+    last =
+      waiting?.reason ??
+      (unscheduled ? `${unscheduled.reason ?? "unschedulable"}: ${unscheduled.message ?? ""}` : (s.phase ?? last));
     await Bun.sleep(250);
   }
   return { kind: "timeout", reason: `last seen: ${last}` };

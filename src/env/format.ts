@@ -25,7 +25,21 @@ const DOTENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** Variables the shell will not let a script assign: `eval` would print an error for each. */
 const READ_ONLY: Partial<Record<EnvFormat, ReadonlySet<string>>> = {
   sh: new Set(["BASHOPTS", "BASH_VERSINFO", "EUID", "PPID", "SHELLOPTS", "UID"]),
-  fish: new Set(["PWD", "SHLVL", "_", "history", "status", "version", "FISH_VERSION", "fish_pid", "hostname", "pipestatus", "fish_kill_signal", "status_generation", "argv"]),
+  fish: new Set([
+    "PWD",
+    "SHLVL",
+    "_",
+    "history",
+    "status",
+    "version",
+    "FISH_VERSION",
+    "fish_pid",
+    "hostname",
+    "pipestatus",
+    "fish_kill_signal",
+    "status_generation",
+    "argv",
+  ]),
 };
 
 interface Dialect {
@@ -89,7 +103,8 @@ export function formatUnset(names: Iterable<string>, format: Exclude<EnvFormat, 
     if (reason) skipped.push({ name, reason });
     else kept.push(name);
   }
-  if (format === "json") return { text: `${JSON.stringify(Object.fromEntries(kept.map((n) => [n, null])), null, 2)}\n`, skipped };
+  if (format === "json")
+    return { text: `${JSON.stringify(Object.fromEntries(kept.map((n) => [n, null])), null, 2)}\n`, skipped };
   const unset = DIALECTS[format].unset as (name: string) => string;
   return { text: kept.map((n) => `${unset(n)}\n`).join(""), skipped };
 }

@@ -6,7 +6,8 @@ export interface ProxyEndpoints {
   auth?: { username: string; password: string } | undefined;
 }
 
-const hostPort = (e: { host: string; port: number }): string => (e.host.includes(":") ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`);
+const hostPort = (e: { host: string; port: number }): string =>
+  e.host.includes(":") ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
 
 /**
  * The variables that point clients at kfwd's proxies. Both cases are set because clients disagree

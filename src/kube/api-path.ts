@@ -24,7 +24,7 @@ export function apiPath(ref: ResourceRef): string {
   parts.push(ref.resource);
   if (ref.name) parts.push(encodeURIComponent(ref.name));
   if (ref.subresource) parts.push(ref.subresource);
-  return "/" + parts.join("/");
+  return `/${parts.join("/")}`;
 }
 
 export interface RequestAttributes {
@@ -40,7 +40,11 @@ export interface RequestAttributes {
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
 /** What the authorizer sees for this request, or undefined for a non-resource path like /version. */
-export function requestAttributes(method: string, path: string, query?: URLSearchParams): RequestAttributes | undefined {
+export function requestAttributes(
+  method: string,
+  path: string,
+  query?: URLSearchParams,
+): RequestAttributes | undefined {
   const clean = path.split("?")[0] ?? "";
   const parts = clean.split("/").filter(Boolean).map(decodeURIComponent);
   let group: string;
@@ -62,7 +66,11 @@ export function requestAttributes(method: string, path: string, query?: URLSearc
   const [resource, name, subresource] = rest;
   if (!resource) return undefined;
   if (resource === "namespaces") namespace = undefined;
-  const verb = verbFor(method.toUpperCase(), name !== undefined, query?.get("watch") === "true" || query?.get("watch") === "1");
+  const verb = verbFor(
+    method.toUpperCase(),
+    name !== undefined,
+    query?.get("watch") === "true" || query?.get("watch") === "1",
+  );
   return {
     verb,
     group,
@@ -92,7 +100,12 @@ function verbFor(method: string, hasName: boolean, watch: boolean): string {
 }
 
 /** The Role rule that grants one request, as YAML a user can paste into `rules:`. */
-export function roleRuleYaml(a: { verb: string; group: string; resource: string; subresource?: string | undefined }): string {
+export function roleRuleYaml(a: {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string | undefined;
+}): string {
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   return [`- apiGroups: ["${a.group}"]`, `  resources: ["${resource}"]`, `  verbs: ["${a.verb}"]`].join("\n");
 }

@@ -42,7 +42,13 @@ interface PodItem {
 }
 interface JobItem {
   metadata: Meta;
-  status?: { active?: number; ready?: number; succeeded?: number; failed?: number; conditions?: { type: string; status: string }[] };
+  status?: {
+    active?: number;
+    ready?: number;
+    succeeded?: number;
+    failed?: number;
+    conditions?: { type: string; status: string }[];
+  };
 }
 
 export interface ListScope {
@@ -66,7 +72,9 @@ export async function listManaged(client: KubeClient, owner: string, scope: List
     const pods = await client.list<PodItem>(apiPath({ resource: "pods", namespace }), { labelSelector });
     for (const p of pods.items) if (isOurs(p.metadata)) listing.objects.push(fromPod(p));
     try {
-      const jobs = await client.list<JobItem>(apiPath({ group: "batch", resource: "jobs", namespace }), { labelSelector });
+      const jobs = await client.list<JobItem>(apiPath({ group: "batch", resource: "jobs", namespace }), {
+        labelSelector,
+      });
       for (const j of jobs.items) if (isOurs(j.metadata)) listing.objects.push(fromJob(j));
     } catch (e) {
       // Pods are what kfwd always makes; Jobs only with some placements, and older Roles do not grant them.
@@ -92,18 +100,27 @@ function base(kind: ManagedKind, m: Meta): Omit<ManagedObject, "finished" | "pen
 
 function fromPod(p: PodItem): ManagedObject {
   const phase = p.status?.phase ?? "Pending";
-  return { ...base("Pod", p.metadata), finished: phase === "Succeeded" || phase === "Failed", pending: phase === "Pending" };
+  return {
+    ...base("Pod", p.metadata),
+    finished: phase === "Succeeded" || phase === "Failed",
+    pending: phase === "Pending",
+  };
 }
 
 function fromJob(j: JobItem): ManagedObject {
   const s = j.status ?? {};
-  const finished = (s.conditions ?? []).some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  const finished = (s.conditions ?? []).some(
+    (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
+  );
   const started = (s.active ?? 0) > 0 || (s.succeeded ?? 0) > 0 || (s.failed ?? 0) > 0;
   return { ...base("Job", j.metadata), finished, pending: !finished && !started };
 }
 
 /** Remove one object. Jobs take their pods with them (Background propagation); gone already is fine. */
 export async function deleteManaged(client: KubeClient, o: ManagedObject): Promise<void> {
-  const path = o.kind === "Pod" ? apiPath({ resource: "pods", namespace: o.namespace, name: o.name }) : apiPath({ group: "batch", resource: "jobs", namespace: o.namespace, name: o.name });
+  const path =
+    o.kind === "Pod"
+      ? apiPath({ resource: "pods", namespace: o.namespace, name: o.name })
+      : apiPath({ group: "batch", resource: "jobs", namespace: o.namespace, name: o.name });
   await client.delete(path, { ignoreNotFound: true, query: { propagationPolicy: "Background" } });
 }

@@ -34,7 +34,10 @@ export function currentUser(client: KubeClient): Promise<ClusterUser> {
 
 async function lookUp(client: KubeClient): Promise<ClusterUser> {
   try {
-    const review = await client.create<SelfSubjectReview>("/apis/authentication.k8s.io/v1/selfsubjectreviews", { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
+    const review = await client.create<SelfSubjectReview>("/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "SelfSubjectReview",
+    });
     const name = review?.status?.userInfo?.username;
     if (name) return { name, groups: review.status?.userInfo?.groups ?? [], source: "server" };
   } catch (e) {

@@ -50,12 +50,17 @@ export function judge(objects: readonly ManagedObject[], rules: LeftoverRules): 
     if (rules.liveSessions.has(object.session)) return verdict(false, "its session is running");
     if (object.deleting) return verdict(false, "already being deleted");
     // The Job is judged instead: deleting a Job's pod only makes the Job start another one.
-    if (object.jobOwner !== undefined && jobs.has(`${object.namespace}/${object.jobOwner}`)) return verdict(false, `belongs to job ${object.jobOwner}`);
+    if (object.jobOwner !== undefined && jobs.has(`${object.namespace}/${object.jobOwner}`))
+      return verdict(false, `belongs to job ${object.jobOwner}`);
     if (object.finished) return verdict(true, "finished");
     if (object.pending && age >= STUCK_PENDING_MS) return verdict(true, `pending for ${formatAge(age)}`);
-    if (rules.olderThanMs !== undefined && age >= rules.olderThanMs) return verdict(true, `no live session, ${formatAge(age)} old`);
+    if (rules.olderThanMs !== undefined && age >= rules.olderThanMs)
+      return verdict(true, `no live session, ${formatAge(age)} old`);
     const limit = rules.olderThanMs === undefined ? "" : ` (younger than ${formatAge(rules.olderThanMs)})`;
-    return verdict(false, `${object.pending ? "starting" : "running"} for ${formatAge(age)}${limit}, maybe a kfwd run elsewhere`);
+    return verdict(
+      false,
+      `${object.pending ? "starting" : "running"} for ${formatAge(age)}${limit}, maybe a kfwd run elsewhere`,
+    );
   });
 }
 
@@ -84,7 +89,13 @@ export async function sweepLeftovers(client: KubeClient, opts: SweepOptions): Pr
   const owner = opts.owner ?? (await currentOwnerLabel(client));
   const listing = await listManaged(client, owner, opts);
   const verdicts = judge(listing.objects, opts);
-  const result: SweepResult = { owner, removed: [], kept: verdicts.filter((v) => !v.remove), failed: [], skipped: listing.skipped };
+  const result: SweepResult = {
+    owner,
+    removed: [],
+    kept: verdicts.filter((v) => !v.remove),
+    failed: [],
+    skipped: listing.skipped,
+  };
   await Promise.all(
     verdicts
       .filter((v) => v.remove)

@@ -70,7 +70,9 @@ export class KubeClient {
     this.#tls = serverTls(context);
   }
 
-  static async fromKubeconfig(opts: { kubeconfig?: string | undefined; context?: string | undefined; namespace?: string | undefined } = {}): Promise<KubeClient> {
+  static async fromKubeconfig(
+    opts: { kubeconfig?: string | undefined; context?: string | undefined; namespace?: string | undefined } = {},
+  ): Promise<KubeClient> {
     const config = loadKubeconfig({ kubeconfig: opts.kubeconfig });
     return new KubeClient(resolveContext(config, { context: opts.context, namespace: opts.namespace }));
   }
@@ -96,7 +98,13 @@ export class KubeClient {
   }
 
   errorContext(auth?: AuthMaterial): ErrorContext & { caSource: string; tlsServerName?: string | undefined } {
-    return { server: this.server, contextName: this.contextName, authMethod: auth?.method ?? "configured credentials", caSource: this.#tls.caSource, tlsServerName: this.#tls.serverName };
+    return {
+      server: this.server,
+      contextName: this.contextName,
+      authMethod: auth?.method ?? "configured credentials",
+      caSource: this.#tls.caSource,
+      tlsServerName: this.#tls.serverName,
+    };
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -113,7 +121,15 @@ export class KubeClient {
   get<T>(path: string, query?: Record<string, QueryValue>): Promise<T> {
     return this.request<T>("GET", path, query ? { query } : {});
   }
-  list<T>(path: string, query?: Record<string, QueryValue>): Promise<{ apiVersion?: string; kind?: string; metadata: { resourceVersion?: string; continue?: string }; items: T[] }> {
+  list<T>(
+    path: string,
+    query?: Record<string, QueryValue>,
+  ): Promise<{
+    apiVersion?: string;
+    kind?: string;
+    metadata: { resourceVersion?: string; continue?: string };
+    items: T[];
+  }> {
     return this.request("GET", path, query ? { query } : {});
   }
   create<T>(path: string, body: unknown, query?: Record<string, QueryValue>): Promise<T> {
@@ -123,12 +139,22 @@ export class KubeClient {
     return this.request<T>("PUT", path, { body });
   }
   patch<T>(path: string, body: unknown, type: PatchType = "merge", query?: Record<string, QueryValue>): Promise<T> {
-    return this.request<T>("PATCH", path, { body, contentType: PATCH_CONTENT_TYPES[type], ...(query ? { query } : {}) });
+    return this.request<T>("PATCH", path, {
+      body,
+      contentType: PATCH_CONTENT_TYPES[type],
+      ...(query ? { query } : {}),
+    });
   }
   /** Delete; resolves to undefined when `ignoreNotFound` and the object is already gone. */
-  async delete<T = KubeStatus>(path: string, opts: { ignoreNotFound?: boolean; body?: unknown; query?: Record<string, QueryValue> } = {}): Promise<T | undefined> {
+  async delete<T = KubeStatus>(
+    path: string,
+    opts: { ignoreNotFound?: boolean; body?: unknown; query?: Record<string, QueryValue> } = {},
+  ): Promise<T | undefined> {
     try {
-      return await this.request<T>("DELETE", path, { ...(opts.body !== undefined ? { body: opts.body } : {}), ...(opts.query ? { query: opts.query } : {}) });
+      return await this.request<T>("DELETE", path, {
+        ...(opts.body !== undefined ? { body: opts.body } : {}),
+        ...(opts.query ? { query: opts.query } : {}),
+      });
     } catch (e) {
       if (opts.ignoreNotFound && e instanceof KfwdError && e.code === "KFWD_NOT_FOUND") return undefined;
       throw e;
@@ -140,36 +166,51 @@ export class KubeClient {
    * ends the watch (resolves with the last resourceVersion seen) or `signal` aborts (resolves too).
    * An ERROR event (e.g. 410 Gone) rejects with a KubeApiError.
    */
-  async watch<T = Record<string, unknown>>(path: string, onEvent: (event: WatchEvent<T>) => void, signal?: AbortSignal, query: Record<string, QueryValue> = {}): Promise<{ resourceVersion?: string }> {
+  async watch<T = Record<string, unknown>>(
+    path: string,
+    onEvent: (event: WatchEvent<T>) => void,
+    signal?: AbortSignal,
+    query: Record<string, QueryValue> = {},
+  ): Promise<{ resourceVersion?: string }> {
     const q = { allowWatchBookmarks: true, ...query, watch: true };
     let res: Response;
     try {
-      res = await this.#fetch("GET", path, { query: q, timeoutMs: 0, ...(signal ? { signal } : {}) }, "application/json");
+      res = await this.#fetch(
+        "GET",
+        path,
+        { query: q, timeoutMs: 0, ...(signal ? { signal } : {}) },
+        "application/json",
+      );
     } catch (e) {
       if (signal?.aborted) return {};
       throw e;
     }
     if (!res.body) return {};
-    return readWatchStream<T>(res.body, onEvent, signal, (status) => apiError(status.code ?? 500, status, "", { method: "GET", path, query: toSearchParams(q) }, this.errorContext()));
+    return readWatchStream<T>(res.body, onEvent, signal, (status) =>
+      apiError(status.code ?? 500, status, "", { method: "GET", path, query: toSearchParams(q) }, this.errorContext()),
+    );
   }
 
   /** Whether the current user may do something (SelfSubjectAccessReview; needs no RBAC of its own). */
   async selfSubjectAccessReview(check: AccessCheck): Promise<boolean> {
     const namespace = check.namespace ?? this.namespace;
-    const review = await this.create<{ status?: { allowed?: boolean } }>("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
-      apiVersion: "authorization.k8s.io/v1",
-      kind: "SelfSubjectAccessReview",
-      spec: {
-        resourceAttributes: {
-          verb: check.verb,
-          group: check.group ?? "",
-          resource: check.resource,
-          ...(check.subresource ? { subresource: check.subresource } : {}),
-          ...(namespace ? { namespace } : {}),
-          ...(check.name ? { name: check.name } : {}),
+    const review = await this.create<{ status?: { allowed?: boolean } }>(
+      "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+      {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SelfSubjectAccessReview",
+        spec: {
+          resourceAttributes: {
+            verb: check.verb,
+            group: check.group ?? "",
+            resource: check.resource,
+            ...(check.subresource ? { subresource: check.subresource } : {}),
+            ...(namespace ? { namespace } : {}),
+            ...(check.name ? { name: check.name } : {}),
+          },
         },
       },
-    });
+    );
     return review?.status?.allowed === true;
   }
 
@@ -191,7 +232,9 @@ export class KubeClient {
       headers["Content-Type"] = opts.contentType ?? "application/json";
     }
     const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const signals = [opts.signal, timeout > 0 ? AbortSignal.timeout(timeout) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    const signals = [opts.signal, timeout > 0 ? AbortSignal.timeout(timeout) : undefined].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
     const started = performance.now();
     let res: Response;
     try {
@@ -206,7 +249,9 @@ export class KubeClient {
       if (opts.signal?.aborted) throw e;
       throw connectError(e, this.errorContext(auth));
     }
-    debugKube(`${method} ${path}${qs ? `?${qs}` : ""} -> ${res.status} (${Math.round(performance.now() - started)} ms)`);
+    debugKube(
+      `${method} ${path}${qs ? `?${qs}` : ""} -> ${res.status} (${Math.round(performance.now() - started)} ms)`,
+    );
     if (res.ok) return res;
     if (res.status === 401 && !retried && this.#creds.canRefresh) {
       await res.body?.cancel();

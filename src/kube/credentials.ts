@@ -29,7 +29,10 @@ export interface AuthMaterial {
 export function serverTls(ctx: ResolvedContext): ServerTls {
   const c = ctx.cluster;
   const where = `cluster "${ctx.clusterName}" in ${c.source}`;
-  const out: ServerTls = { rejectUnauthorized: !c.insecureSkipTlsVerify, caSource: `the system's trusted CAs (${where} sets no certificate-authority)` };
+  const out: ServerTls = {
+    rejectUnauthorized: !c.insecureSkipTlsVerify,
+    caSource: `the system's trusted CAs (${where} sets no certificate-authority)`,
+  };
   if (c.tlsServerName) out.serverName = c.tlsServerName;
   // kubectl: certificate-authority-data wins over certificate-authority.
   if (c.certificateAuthorityData) {
@@ -68,11 +71,18 @@ export class CredentialProvider {
     const out: AuthMaterial = { headers: {}, method: "anonymous" };
     if (u.clientCertificateData || u.clientCertificate) {
       out.cert = u.clientCertificateData ?? readPem(u.clientCertificate ?? "", `client-certificate of ${where}`);
-      out.method = u.clientCertificateData ? `client-certificate-data of ${where}` : `client certificate "${u.clientCertificate}" of ${where}`;
+      out.method = u.clientCertificateData
+        ? `client-certificate-data of ${where}`
+        : `client certificate "${u.clientCertificate}" of ${where}`;
     }
-    if (u.clientKeyData || u.clientKey) out.key = u.clientKeyData ?? readPem(u.clientKey ?? "", `client-key of ${where}`);
+    if (u.clientKeyData || u.clientKey)
+      out.key = u.clientKeyData ?? readPem(u.clientKey ?? "", `client-key of ${where}`);
     if (Boolean(out.cert) !== Boolean(out.key)) {
-      throw new KfwdError("KFWD_KUBECONFIG_INVALID", `Cannot use ${where}: it has a client certificate without a key, or a key without a certificate`, "Set both client-certificate(-data) and client-key(-data).");
+      throw new KfwdError(
+        "KFWD_KUBECONFIG_INVALID",
+        `Cannot use ${where}: it has a client certificate without a key, or a key without a certificate`,
+        "Set both client-certificate(-data) and client-key(-data).",
+      );
     }
     let token: string | undefined;
     if (u.exec) {
@@ -120,9 +130,19 @@ export class CredentialProvider {
     try {
       token = readFileSync(path, "utf8").trim();
     } catch (e) {
-      throw new KfwdError("KFWD_AUTH_FAILED", `Cannot read the tokenFile "${path}" of ${where}: ${(e as Error).message}`, "Fix users[].user.tokenFile in the kubeconfig.", { cause: e });
+      throw new KfwdError(
+        "KFWD_AUTH_FAILED",
+        `Cannot read the tokenFile "${path}" of ${where}: ${(e as Error).message}`,
+        "Fix users[].user.tokenFile in the kubeconfig.",
+        { cause: e },
+      );
     }
-    if (!token) throw new KfwdError("KFWD_AUTH_FAILED", `Cannot use the tokenFile "${path}" of ${where}: it is empty`, "Write the token into the file.");
+    if (!token)
+      throw new KfwdError(
+        "KFWD_AUTH_FAILED",
+        `Cannot use the tokenFile "${path}" of ${where}: it is empty`,
+        "Write the token into the file.",
+      );
     this.#tokenFileCache = { token, at: Date.now() };
     return token;
   }
@@ -132,6 +152,11 @@ function readPem(path: string, what: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new KfwdError("KFWD_KUBECONFIG_INVALID", `Cannot read the ${what}: ${(e as Error).message}`, "Fix the path in the kubeconfig (relative paths are relative to the kubeconfig file's directory).", { cause: e });
+    throw new KfwdError(
+      "KFWD_KUBECONFIG_INVALID",
+      `Cannot read the ${what}: ${(e as Error).message}`,
+      "Fix the path in the kubeconfig (relative paths are relative to the kubeconfig file's directory).",
+      { cause: e },
+    );
   }
 }

@@ -11,7 +11,13 @@ import type { ExecProtocol } from "./exec-protocol";
 
 type OpenOptions = { protocols: readonly ExecProtocol[]; timeoutMs: number; what: string };
 
-export async function openExecSocket(client: KubeClient, path: string, query: Record<string, string | string[]>, opts: OpenOptions, retried = false): Promise<WebSocket> {
+export async function openExecSocket(
+  client: KubeClient,
+  path: string,
+  query: Record<string, string | string[]>,
+  opts: OpenOptions,
+  retried = false,
+): Promise<WebSocket> {
   const conn = await client.streamConnection();
   const url = `${conn.base}${path}?${toSearchParams(query).toString()}`;
   const tls = {
@@ -31,17 +37,28 @@ export async function openExecSocket(client: KubeClient, path: string, query: Re
   const failure = await new Promise<{ message: string; error: unknown } | undefined>((resolve) => {
     const timer = setTimeout(() => {
       ws.terminate();
-      resolve({ message: `no answer within ${opts.timeoutMs} ms`, error: Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }) });
+      resolve({
+        message: `no answer within ${opts.timeoutMs} ms`,
+        error: Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }),
+      });
     }, opts.timeoutMs);
-    ws.addEventListener("open", () => {
-      clearTimeout(timer);
-      resolve(undefined);
-    }, { once: true });
-    ws.addEventListener("error", (ev) => {
-      clearTimeout(timer);
-      const e = ev as ErrorEvent & { error?: unknown };
-      resolve({ message: e.message, error: e.error ?? new Error(e.message) });
-    }, { once: true });
+    ws.addEventListener(
+      "open",
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+      { once: true },
+    );
+    ws.addEventListener(
+      "error",
+      (ev) => {
+        clearTimeout(timer);
+        const e = ev as ErrorEvent & { error?: unknown };
+        resolve({ message: e.message, error: e.error ?? new Error(e.message) });
+      },
+      { once: true },
+    );
   });
   if (!failure) {
     if (!(opts.protocols as readonly string[]).includes(ws.protocol)) {
@@ -56,7 +73,8 @@ export async function openExecSocket(client: KubeClient, path: string, query: Re
   }
   const status = /Expected 101 status code: (\d+)/.exec(failure.message)?.[1];
   if (status === undefined) throw connectError(failure.error, client.errorContext(conn.auth));
-  if (status === "401" && !retried && client.invalidateCredentials()) return openExecSocket(client, path, query, opts, true);
+  if (status === "401" && !retried && client.invalidateCredentials())
+    return openExecSocket(client, path, query, opts, true);
   await diagnose(client, path, query);
   throw new KfwdError(
     "KFWD_EXEC_REFUSED",

@@ -38,7 +38,10 @@ export interface ExecPluginOptions {
   now?: () => number;
 }
 
-export async function execPluginCredential(config: ExecPluginConfig, opts: ExecPluginOptions = {}): Promise<ExecCredentialStatus> {
+export async function execPluginCredential(
+  config: ExecPluginConfig,
+  opts: ExecPluginOptions = {},
+): Promise<ExecCredentialStatus> {
   const now = opts.now ?? Date.now;
   const key = JSON.stringify([config, opts.cluster?.server ?? ""]);
   const hit = cache.get(key);
@@ -70,7 +73,11 @@ async function runPlugin(config: ExecPluginConfig, opts: ExecPluginOptions): Pro
   const tty = opts.stdinIsTTY ?? process.stdin.isTTY === true;
   const interactive = config.interactiveMode !== "Never" && tty;
   if (config.interactiveMode === "Always" && !tty) {
-    throw new KfwdError("KFWD_AUTH_FAILED", `Cannot run ${name}: it needs an interactive terminal (interactiveMode Always)`, "Run kfwd from a terminal, or log in with the plugin first.");
+    throw new KfwdError(
+      "KFWD_AUTH_FAILED",
+      `Cannot run ${name}: it needs an interactive terminal (interactiveMode Always)`,
+      "Run kfwd from a terminal, or log in with the plugin first.",
+    );
   }
   const info = {
     apiVersion: config.apiVersion,
@@ -83,7 +90,12 @@ async function runPlugin(config: ExecPluginConfig, opts: ExecPluginOptions): Pro
 
   let proc: Bun.Subprocess<"inherit" | "ignore", "pipe", "inherit">;
   try {
-    proc = Bun.spawn([config.command, ...config.args], { env, stdin: interactive ? "inherit" : "ignore", stdout: "pipe", stderr: "inherit" });
+    proc = Bun.spawn([config.command, ...config.args], {
+      env,
+      stdin: interactive ? "inherit" : "ignore",
+      stdout: "pipe",
+      stderr: "inherit",
+    });
   } catch (e) {
     throw new KfwdError(
       "KFWD_AUTH_FAILED",
@@ -94,18 +106,30 @@ async function runPlugin(config: ExecPluginConfig, opts: ExecPluginOptions): Pro
   }
   const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   if (code !== 0) {
-    throw new KfwdError("KFWD_AUTH_FAILED", `Cannot get credentials from ${name}: it exited with code ${code}`, "Its own message is above; log in again with the plugin (as kubectl would need).");
+    throw new KfwdError(
+      "KFWD_AUTH_FAILED",
+      `Cannot get credentials from ${name}: it exited with code ${code}`,
+      "Its own message is above; log in again with the plugin (as kubectl would need).",
+    );
   }
   return parseExecCredential(stdout, config.apiVersion, name);
 }
 
 /** Parse a plugin's stdout. Exported for tests. */
-export function parseExecCredential(stdout: string, apiVersion: string, name = "exec credential plugin"): ExecCredentialStatus {
+export function parseExecCredential(
+  stdout: string,
+  apiVersion: string,
+  name = "exec credential plugin",
+): ExecCredentialStatus {
   let doc: unknown;
   try {
     doc = JSON.parse(stdout);
   } catch {
-    throw new KfwdError("KFWD_AUTH_FAILED", `Cannot read the output of ${name}: it is not JSON`, "The plugin must print an ExecCredential object on stdout.");
+    throw new KfwdError(
+      "KFWD_AUTH_FAILED",
+      `Cannot read the output of ${name}: it is not JSON`,
+      "The plugin must print an ExecCredential object on stdout.",
+    );
   }
   const o = (doc ?? {}) as { apiVersion?: unknown; kind?: unknown; status?: Record<string, unknown> };
   if (o.kind !== "ExecCredential" || o.apiVersion !== apiVersion) {
@@ -117,19 +141,32 @@ export function parseExecCredential(stdout: string, apiVersion: string, name = "
   }
   const s = o.status ?? {};
   const token = typeof s.token === "string" && s.token !== "" ? s.token : undefined;
-  const cert = typeof s.clientCertificateData === "string" && s.clientCertificateData !== "" ? s.clientCertificateData : undefined;
+  const cert =
+    typeof s.clientCertificateData === "string" && s.clientCertificateData !== "" ? s.clientCertificateData : undefined;
   const key = typeof s.clientKeyData === "string" && s.clientKeyData !== "" ? s.clientKeyData : undefined;
   if (!token && !(cert && key)) {
-    throw new KfwdError("KFWD_AUTH_FAILED", `Cannot read the output of ${name}: its status has neither a token nor a client certificate and key`, "Log in again with the plugin.");
+    throw new KfwdError(
+      "KFWD_AUTH_FAILED",
+      `Cannot read the output of ${name}: its status has neither a token nor a client certificate and key`,
+      "Log in again with the plugin.",
+    );
   }
   if ((cert && !key) || (key && !cert)) {
-    throw new KfwdError("KFWD_AUTH_FAILED", `Cannot read the output of ${name}: it gave a client certificate without its key, or a key without its certificate`, "Report this to the plugin's authors.");
+    throw new KfwdError(
+      "KFWD_AUTH_FAILED",
+      `Cannot read the output of ${name}: it gave a client certificate without its key, or a key without its certificate`,
+      "Report this to the plugin's authors.",
+    );
   }
   let expiresAt: number | undefined;
   if (typeof s.expirationTimestamp === "string" && s.expirationTimestamp !== "") {
     expiresAt = Date.parse(s.expirationTimestamp);
     if (Number.isNaN(expiresAt)) {
-      throw new KfwdError("KFWD_AUTH_FAILED", `Cannot read the output of ${name}: expirationTimestamp is not a RFC 3339 time`, "Report this to the plugin's authors.");
+      throw new KfwdError(
+        "KFWD_AUTH_FAILED",
+        `Cannot read the output of ${name}: expirationTimestamp is not a RFC 3339 time`,
+        "Report this to the plugin's authors.",
+      );
     }
   }
   return {
@@ -144,7 +181,9 @@ function clusterInfo(c: KubeCluster): Record<string, unknown> {
     server: c.server,
     ...(c.tlsServerName ? { "tls-server-name": c.tlsServerName } : {}),
     ...(c.insecureSkipTlsVerify ? { "insecure-skip-tls-verify": true } : {}),
-    ...(c.certificateAuthorityData ? { "certificate-authority-data": Buffer.from(c.certificateAuthorityData).toString("base64") } : {}),
+    ...(c.certificateAuthorityData
+      ? { "certificate-authority-data": Buffer.from(c.certificateAuthorityData).toString("base64") }
+      : {}),
     ...(c.proxyUrl ? { "proxy-url": c.proxyUrl } : {}),
   };
 }

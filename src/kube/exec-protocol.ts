@@ -58,7 +58,12 @@ export function parseExecStatus(bytes: Uint8Array): ExecStatus {
     const n = Number(cause?.message);
     if (Number.isInteger(n)) exitCode = n;
   }
-  return { success: false, exitCode, ...(s.reason ? { reason: s.reason } : {}), ...(s.message ? { message: s.message } : {}) };
+  return {
+    success: false,
+    exitCode,
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.message ? { message: s.message } : {}),
+  };
 }
 
 /** The command in the pod ended with a non-zero exit code, or could not be run. */
@@ -69,7 +74,9 @@ export class ExecExitError extends KfwdError {
   ) {
     super(
       status.exitCode !== undefined ? "KFWD_EXEC_EXIT" : "KFWD_EXEC_FAILED",
-      status.exitCode !== undefined ? `Cannot run ${what}: it exited with code ${status.exitCode}` : `Cannot run ${what}: ${status.message ?? status.reason ?? "the API server reported a failure"}`,
+      status.exitCode !== undefined
+        ? `Cannot run ${what}: it exited with code ${status.exitCode}`
+        : `Cannot run ${what}: ${status.message ?? status.reason ?? "the API server reported a failure"}`,
       status.exitCode !== undefined ? "Its log (stderr) says why." : undefined,
     );
   }

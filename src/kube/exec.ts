@@ -11,7 +11,17 @@ import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";
 import { openExecSocket } from "./exec-connect";
-import { Channel, EXEC_PROTOCOL_V5, EXEC_PROTOCOLS, ExecExitError, type ExecProtocol, type ExecStatus, frame, MAX_STDIN_PAYLOAD, parseExecStatus } from "./exec-protocol";
+import {
+  Channel,
+  EXEC_PROTOCOL_V5,
+  EXEC_PROTOCOLS,
+  ExecExitError,
+  type ExecProtocol,
+  type ExecStatus,
+  frame,
+  MAX_STDIN_PAYLOAD,
+  parseExecStatus,
+} from "./exec-protocol";
 import { LineSplitter } from "./lines";
 
 export { ExecExitError, type ExecProtocol, type ExecStatus } from "./exec-protocol";
@@ -60,7 +70,12 @@ export async function execTransport(client: KubeClient, opts: ExecTransportOptio
   const namespace = opts.namespace ?? client.namespace;
   const stdin = opts.stdin ?? true;
   const path = apiPath({ resource: "pods", namespace, name: opts.pod, subresource: "exec" });
-  const query: Record<string, string | string[]> = { command: [...opts.command], stdin: String(stdin), stdout: "true", stderr: "true" };
+  const query: Record<string, string | string[]> = {
+    command: [...opts.command],
+    stdin: String(stdin),
+    stdout: "true",
+    stderr: "true",
+  };
   if (opts.container) query.container = opts.container;
   // The agent's command carries the whole bootstrap loader: name the program, not a screenful of script.
   const shown = opts.command.join(" ");
@@ -116,7 +131,11 @@ class ExecSocketTransport implements ExecTransport {
     ws.addEventListener("message", (ev) => this.#onMessage(ev.data));
     ws.addEventListener("close", (ev) => this.#finish(ev.code, ev.reason));
     ws.addEventListener("error", (ev) => {
-      this.#failure ??= new KfwdError("KFWD_EXEC_STREAM_FAILED", `Cannot keep the exec stream to ${what} open: ${(ev as ErrorEvent).message || "WebSocket error"}`, "The connection to the API server broke; kfwd reconnects where it can.");
+      this.#failure ??= new KfwdError(
+        "KFWD_EXEC_STREAM_FAILED",
+        `Cannot keep the exec stream to ${what} open: ${(ev as ErrorEvent).message || "WebSocket error"}`,
+        "The connection to the API server broke; kfwd reconnects where it can.",
+      );
     });
     ws.addEventListener("pong", () => {
       this.#pongSeen = true;
@@ -210,7 +229,11 @@ class ExecSocketTransport implements ExecTransport {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
     // Only a server that has answered a ping before can be judged dead for not answering.
     if (this.#pingSentAt !== undefined && this.#pongSeen && performance.now() - this.#pingSentAt > 2 * every) {
-      this.#failure ??= new KfwdError("KFWD_EXEC_STREAM_FAILED", `Cannot keep the exec stream to ${this.#what} open: the API server stopped answering pings`, "Check the network to the cluster.");
+      this.#failure ??= new KfwdError(
+        "KFWD_EXEC_STREAM_FAILED",
+        `Cannot keep the exec stream to ${this.#what} open: the API server stopped answering pings`,
+        "Check the network to the cluster.",
+      );
       this.#ws.terminate();
       return;
     }
@@ -242,10 +265,16 @@ class ExecSocketTransport implements ExecTransport {
     }
     debugKube(`exec ${this.#what}: closed (code ${code}) ${error ? error.message : "cleanly"}`);
     this.#closed = { error };
-    this.#outputFailed?.(error ?? new KfwdError("KFWD_EXEC_STREAM_CLOSED", `The exec stream to ${this.#what} closed before the command wrote anything`));
+    this.#outputFailed?.(
+      error ??
+        new KfwdError(
+          "KFWD_EXEC_STREAM_CLOSED",
+          `The exec stream to ${this.#what} closed before the command wrote anything`,
+        ),
+    );
     const early = this.#early;
     this.#early = [];
     for (const chunk of early) for (const l of this.#dataListeners) l(chunk);
-    for (const l of this.#closeListeners) (error ? l(error) : l());
+    for (const l of this.#closeListeners) error ? l(error) : l();
   }
 }

@@ -1,7 +1,14 @@
 /** Turns one kubeconfig file's context/cluster/user mappings into typed entries, resolving relative paths. */
 import { isAbsolute, join, sep } from "node:path";
 import { KfwdError } from "../errors";
-import type { AuthProviderConfig, ExecInteractiveMode, ExecPluginConfig, KubeCluster, KubeContext, KubeUser } from "./kubeconfig-types";
+import type {
+  AuthProviderConfig,
+  ExecInteractiveMode,
+  ExecPluginConfig,
+  KubeCluster,
+  KubeContext,
+  KubeUser,
+} from "./kubeconfig-types";
 
 /** Resolve `p` against a kubeconfig file's directory, as kubectl does (no `~` expansion, like kubectl). */
 export function resolveKubeconfigPath(dir: string, p: string): string {
@@ -94,7 +101,8 @@ function parseExec(v: unknown, file: string, dir: string): ExecPluginConfig {
   const mode = str(o, "interactiveMode", file);
   let interactiveMode: ExecInteractiveMode = "IfAvailable";
   if (mode) {
-    if (!(INTERACTIVE_MODES as readonly string[]).includes(mode)) bad(file, `exec: interactiveMode "${mode}" is not one of ${INTERACTIVE_MODES.join(", ")}`);
+    if (!(INTERACTIVE_MODES as readonly string[]).includes(mode))
+      bad(file, `exec: interactiveMode "${mode}" is not one of ${INTERACTIVE_MODES.join(", ")}`);
     interactiveMode = mode as ExecInteractiveMode;
   }
   const installHint = str(o, "installHint", file);
@@ -128,5 +136,9 @@ function b64(o: Record<string, unknown>, key: string, file: string): string | un
 }
 
 function bad(file: string, reason: string): never {
-  throw new KfwdError("KFWD_KUBECONFIG_INVALID", `Cannot parse kubeconfig "${file}": ${reason}`, "Compare it with `kubectl config view --raw`.");
+  throw new KfwdError(
+    "KFWD_KUBECONFIG_INVALID",
+    `Cannot parse kubeconfig "${file}": ${reason}`,
+    "Compare it with `kubectl config view --raw`.",
+  );
 }

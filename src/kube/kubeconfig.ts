@@ -36,7 +36,10 @@ export interface KubeconfigLocation {
 }
 
 /** The files kubectl would read, in precedence order, and whether they came from an explicit path. */
-export function kubeconfigPaths(loc: KubeconfigLocation = {}): { paths: string[]; source: "explicit" | "KUBECONFIG" | "default" } {
+export function kubeconfigPaths(loc: KubeconfigLocation = {}): {
+  paths: string[];
+  source: "explicit" | "KUBECONFIG" | "default";
+} {
   if (loc.kubeconfig) return { paths: [resolve(loc.kubeconfig)], source: "explicit" };
   const env = loc.env ?? process.env;
   const list = env.KUBECONFIG;
@@ -57,7 +60,7 @@ export function loadKubeconfig(loc: KubeconfigLocation = {}): Kubeconfig {
   const { paths, source } = kubeconfigPaths(loc);
   const existing = paths.filter((p) => existsSync(p));
   if (existing.length === 0) {
-    const what = source === "KUBECONFIG" ? `KUBECONFIG=${paths.join(delimiter)}` : paths[0] ?? "";
+    const what = source === "KUBECONFIG" ? `KUBECONFIG=${paths.join(delimiter)}` : (paths[0] ?? "");
     throw new KfwdError(
       "KFWD_KUBECONFIG_NOT_FOUND",
       `Cannot read kubeconfig "${what}": no such file`,
@@ -88,18 +91,32 @@ function readDocument(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new KfwdError("KFWD_KUBECONFIG_NOT_FOUND", `Cannot read kubeconfig "${file}": ${(e as Error).message}`, "Check the file's permissions.", { cause: e });
+    throw new KfwdError(
+      "KFWD_KUBECONFIG_NOT_FOUND",
+      `Cannot read kubeconfig "${file}": ${(e as Error).message}`,
+      "Check the file's permissions.",
+      { cause: e },
+    );
   }
   if (text.trim() === "") return {};
   let doc: unknown;
   try {
     doc = Bun.YAML.parse(text);
   } catch (e) {
-    throw new KfwdError("KFWD_KUBECONFIG_INVALID", `Cannot parse kubeconfig "${file}": ${(e as Error).message}`, "Fix the YAML (`kubectl config view` reports the same file).", { cause: e });
+    throw new KfwdError(
+      "KFWD_KUBECONFIG_INVALID",
+      `Cannot parse kubeconfig "${file}": ${(e as Error).message}`,
+      "Fix the YAML (`kubectl config view` reports the same file).",
+      { cause: e },
+    );
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw new KfwdError("KFWD_KUBECONFIG_INVALID", `Cannot parse kubeconfig "${file}": the top level is not a mapping`, "A kubeconfig is a YAML mapping with clusters, users and contexts.");
+    throw new KfwdError(
+      "KFWD_KUBECONFIG_INVALID",
+      `Cannot parse kubeconfig "${file}": the top level is not a mapping`,
+      "A kubeconfig is a YAML mapping with clusters, users and contexts.",
+    );
   }
   return doc as Record<string, unknown>;
 }
@@ -121,13 +138,18 @@ function mergeNamed<T>(
     if (typeof name !== "string" || name === "") invalid(file, `an entry of "${listKey}" has no name`);
     if (into.has(name)) continue; // the first file to set a key wins
     const body = value === undefined || value === null ? {} : value;
-    if (typeof body !== "object" || Array.isArray(body)) invalid(file, `${listKey} "${name}": "${itemKey}" is not a mapping`);
+    if (typeof body !== "object" || Array.isArray(body))
+      invalid(file, `${listKey} "${name}": "${itemKey}" is not a mapping`);
     into.set(name, parse(body as Record<string, unknown>));
   }
 }
 
 function invalid(file: string, reason: string): never {
-  throw new KfwdError("KFWD_KUBECONFIG_INVALID", `Cannot parse kubeconfig "${file}": ${reason}`, "Compare it with `kubectl config view --raw`.");
+  throw new KfwdError(
+    "KFWD_KUBECONFIG_INVALID",
+    `Cannot parse kubeconfig "${file}": ${reason}`,
+    "Compare it with `kubectl config view --raw`.",
+  );
 }
 
 /** A context with its cluster and user looked up: everything needed to talk to one API server. */
@@ -142,9 +164,15 @@ export interface ResolvedContext {
 }
 
 /** Pick a context (the named one, else current-context) and resolve its cluster, user and namespace. */
-export function resolveContext(config: Kubeconfig, opts: { context?: string | undefined; namespace?: string | undefined } = {}): ResolvedContext {
+export function resolveContext(
+  config: Kubeconfig,
+  opts: { context?: string | undefined; namespace?: string | undefined } = {},
+): ResolvedContext {
   const names = [...config.contexts.keys()].sort();
-  const listed = names.length > 0 ? `Contexts in ${config.files.join(", ")}: ${names.join(", ")}.` : `${config.files.join(", ")} defines no contexts.`;
+  const listed =
+    names.length > 0
+      ? `Contexts in ${config.files.join(", ")}: ${names.join(", ")}.`
+      : `${config.files.join(", ")} defines no contexts.`;
   const contextName = opts.context || config.currentContext;
   if (!contextName) {
     throw new KfwdError(
@@ -155,7 +183,11 @@ export function resolveContext(config: Kubeconfig, opts: { context?: string | un
   }
   const context = config.contexts.get(contextName);
   if (!context) {
-    throw new KfwdError("KFWD_CONTEXT_NOT_FOUND", `Cannot use context "${contextName}": it is not in the kubeconfig`, listed);
+    throw new KfwdError(
+      "KFWD_CONTEXT_NOT_FOUND",
+      `Cannot use context "${contextName}": it is not in the kubeconfig`,
+      listed,
+    );
   }
   const cluster = config.clusters.get(context.cluster);
   if (!context.cluster || !cluster) {
@@ -166,7 +198,11 @@ export function resolveContext(config: Kubeconfig, opts: { context?: string | un
     );
   }
   if (!cluster.server) {
-    throw new KfwdError("KFWD_KUBECONFIG_INVALID", `Cannot use cluster "${context.cluster}": it has no server`, `Set clusters[].cluster.server in ${cluster.source}.`);
+    throw new KfwdError(
+      "KFWD_KUBECONFIG_INVALID",
+      `Cannot use cluster "${context.cluster}": it has no server`,
+      `Set clusters[].cluster.server in ${cluster.source}.`,
+    );
   }
   let user: KubeUser = { source: context.source };
   if (context.user) {

@@ -15,11 +15,19 @@ export function oidcToken(provider: AuthProviderConfig, userName: string, now = 
     ? `Refresh it by running any kubectl command with this context (e.g. \`kubectl get --raw /version\`), which writes a new id-token to the kubeconfig, or switch the user to an exec plugin such as kubelogin (\`kubectl oidc-login\`).`
     : `Log in again with your OIDC login tool (e.g. kubelogin) to get a new id-token.`;
   if (!idToken) {
-    throw new KfwdError("KFWD_AUTH_FAILED", `Cannot authenticate as user "${userName}": its oidc auth-provider has no id-token`, refreshHint);
+    throw new KfwdError(
+      "KFWD_AUTH_FAILED",
+      `Cannot authenticate as user "${userName}": its oidc auth-provider has no id-token`,
+      refreshHint,
+    );
   }
   const exp = jwtExpiry(idToken);
   if (exp !== undefined && exp - EXPIRY_SKEW_MS <= now) {
-    throw new KfwdError("KFWD_AUTH_FAILED", `Cannot authenticate as user "${userName}": its OIDC id-token expired at ${new Date(exp).toISOString()}`, refreshHint);
+    throw new KfwdError(
+      "KFWD_AUTH_FAILED",
+      `Cannot authenticate as user "${userName}": its OIDC id-token expired at ${new Date(exp).toISOString()}`,
+      refreshHint,
+    );
   }
   return idToken;
 }

@@ -37,8 +37,7 @@ export async function readWatchStream<T>(
       }
       if (chunk.done) break;
       buffered += decoder.decode(chunk.value, { stream: true });
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
+      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         handle(line);

@@ -69,7 +69,9 @@ function isStale(): boolean {
   const built = statSync(bundlePath).mtimeMs;
   const files: unknown = JSON.parse(readFileSync(inputs, "utf8"));
   if (!Array.isArray(files)) return true;
-  return files.some((file) => typeof file !== "string" || !existsSync(join(root, file)) || statSync(join(root, file)).mtimeMs > built);
+  return files.some(
+    (file) => typeof file !== "string" || !existsSync(join(root, file)) || statSync(join(root, file)).mtimeMs > built,
+  );
 }
 
 const agentJs = await loadAgentJs();

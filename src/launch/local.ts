@@ -55,10 +55,18 @@ function spawnAgent(options: LocalTargetOptions): ChildProcess {
 function checkNetns(netns: string | undefined): void {
   if (netns === undefined) return;
   if (!existsSync(`/run/netns/${netns}`)) {
-    throw new KfwdError("KFWD_NETNS_NOT_FOUND", `Cannot start the local agent in network namespace "${netns}": it does not exist`, `Create it with "sudo ip netns add ${netns}", or remove target.netns from the profile.`);
+    throw new KfwdError(
+      "KFWD_NETNS_NOT_FOUND",
+      `Cannot start the local agent in network namespace "${netns}": it does not exist`,
+      `Create it with "sudo ip netns add ${netns}", or remove target.netns from the profile.`,
+    );
   }
   if (process.getuid?.() !== 0) {
-    throw new KfwdError("KFWD_NETNS_NEEDS_ROOT", `Cannot enter network namespace "${netns}": "ip netns exec" needs root`, "Run this demo as root, or remove target.netns from the profile (kfwd itself never needs root).");
+    throw new KfwdError(
+      "KFWD_NETNS_NEEDS_ROOT",
+      `Cannot enter network namespace "${netns}": "ip netns exec" needs root`,
+      "Run this demo as root, or remove target.netns from the profile (kfwd itself never needs root).",
+    );
   }
 }
 
@@ -66,7 +74,14 @@ function spawnedOrError(child: ChildProcess, netns: string | undefined): Promise
   return new Promise((resolve, reject) => {
     child.once("spawn", () => resolve(child.pid ?? 0));
     child.once("error", (error) =>
-      reject(new KfwdError("KFWD_AGENT_START_FAILED", `Cannot start the local agent: ${error.message}`, netns ? 'Is "ip" (iproute2) installed?' : undefined, { cause: error })),
+      reject(
+        new KfwdError(
+          "KFWD_AGENT_START_FAILED",
+          `Cannot start the local agent: ${error.message}`,
+          netns ? 'Is "ip" (iproute2) installed?' : undefined,
+          { cause: error },
+        ),
+      ),
     );
   });
 }

@@ -55,7 +55,10 @@ export function oneOf<const V extends readonly string[], M extends Meta>(values:
       const s = expectString(raw, `one of ${list}`);
       if (!values.includes(s)) {
         const guess = nearest(s, values);
-        throw new BadValue(`${JSON.stringify(s)} is not one of ${list}`, guess !== undefined ? `Did you mean "${guess}"?` : `Use one of ${list}.`);
+        throw new BadValue(
+          `${JSON.stringify(s)} is not one of ${list}`,
+          guess !== undefined ? `Did you mean "${guess}"?` : `Use one of ${list}.`,
+        );
       }
       return s as V[number];
     },
@@ -64,14 +67,21 @@ export function oneOf<const V extends readonly string[], M extends Meta>(values:
 }
 
 export function duration<M extends Meta>(meta: M) {
-  return field("duration", meta, (raw): Milliseconds => viaParser(() => parseDuration(expectString(raw, 'a duration string like "30s"'))));
+  return field(
+    "duration",
+    meta,
+    (raw): Milliseconds => viaParser(() => parseDuration(expectString(raw, 'a duration string like "30s"'))),
+  );
 }
 
 /** "host:port"; `listen` allows port 0 (pick a free port). */
 export function hostPort<M extends Meta>(meta: M, options: { listen?: boolean; check?: Check<HostPort> } = {}) {
   return field("host:port", meta, (raw): HostPort => {
     const text = expectString(raw, 'a "host:port" string');
-    return checked(viaParser(() => parseHostPort(text, { allowPortZero: options.listen ?? false })), options.check);
+    return checked(
+      viaParser(() => parseHostPort(text, { allowPortZero: options.listen ?? false })),
+      options.check,
+    );
   });
 }
 
@@ -89,7 +99,8 @@ export function stringList<M extends Meta>(meta: M, item: Check<string>, type = 
   return field(type, meta, (raw) => {
     if (!Array.isArray(raw)) throw new BadValue(`Expected an array of strings, got ${describeToml(raw)}`);
     return raw.map((x, i) => {
-      if (typeof x !== "string") throw new BadValue(`Expected strings only, item ${i} is ${describeToml(x)}`, undefined, [i]);
+      if (typeof x !== "string")
+        throw new BadValue(`Expected strings only, item ${i} is ${describeToml(x)}`, undefined, [i]);
       const s = x;
       const reason = item(s);
       if (reason !== undefined) throw new BadValue(`Item ${i} ${JSON.stringify(s)}: ${reason}`, undefined, [i]);
@@ -105,7 +116,12 @@ export function stringMap<M extends Meta>(meta: M, key: Check<string>, type = "t
     for (const [k, v] of Object.entries(raw)) {
       const reason = key(k);
       if (reason !== undefined) throw new BadValue(`Key ${JSON.stringify(k)}: ${reason}`, undefined, [k]);
-      if (typeof v !== "string") throw new BadValue(`Expected string values, ${JSON.stringify(k)} is ${describeToml(v)}`, 'Quote the value: numbers and booleans become strings in the environment anyway.', [k]);
+      if (typeof v !== "string")
+        throw new BadValue(
+          `Expected string values, ${JSON.stringify(k)} is ${describeToml(v)}`,
+          "Quote the value: numbers and booleans become strings in the environment anyway.",
+          [k],
+        );
       // defineProperty, not assignment: a key named "__proto__" must stay a plain entry.
       Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     }

@@ -16,7 +16,8 @@ export interface Profile extends ShapedProfile {
   readonly id: string;
 }
 
-export const PROFILE_DOCS_HINT = "Every key, its type and default: docs/profile.md (config.example.toml is a commented example).";
+export const PROFILE_DOCS_HINT =
+  "Every key, its type and default: docs/profile.md (config.example.toml is a commented example).";
 
 export async function loadProfile(path: string): Promise<Profile> {
   const absolute = resolve(path);
@@ -25,8 +26,20 @@ export async function loadProfile(path: string): Promise<Profile> {
     text = await readFile(absolute, "utf8");
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String(e);
-    throw new KfwdError("KFWD_PROFILE_NOT_FOUND", `Cannot read profile "${absolute}": ${reason}`, "Check the path; config.example.toml is a starting point.", { cause: e });
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : String(e);
+    throw new KfwdError(
+      "KFWD_PROFILE_NOT_FOUND",
+      `Cannot read profile "${absolute}": ${reason}`,
+      "Check the path; config.example.toml is a starting point.",
+      { cause: e },
+    );
   }
   return parseProfile(text, path);
 }
@@ -62,17 +75,26 @@ function parseToml(text: string, path: string): TomlTable {
 function invalid(path: string, text: string, problems: readonly Problem[]): KfwdError {
   const index = indexKeys(text);
   const located = problems.map((p) => ({ p, at: locate(index, p.path) }));
-  located.sort((a, b) => (a.at?.line ?? Infinity) - (b.at?.line ?? Infinity) || (a.at?.column ?? 0) - (b.at?.column ?? 0));
+  located.sort(
+    (a, b) => (a.at?.line ?? Infinity) - (b.at?.line ?? Infinity) || (a.at?.column ?? 0) - (b.at?.column ?? 0),
+  );
   const lines = located.map(({ p, at }) => {
     const where = at ? `${path}:${at.line}:${at.column}` : path;
     return `  ${where}: ${formatPath(p.path)}: ${p.message}.${p.fix !== undefined ? ` ${p.fix}` : ""}`;
   });
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-  return new KfwdError("KFWD_PROFILE_INVALID", `Cannot load profile "${path}": ${count}\n${lines.join("\n")}`, PROFILE_DOCS_HINT);
+  return new KfwdError(
+    "KFWD_PROFILE_INVALID",
+    `Cannot load profile "${path}": ${count}\n${lines.join("\n")}`,
+    PROFILE_DOCS_HINT,
+  );
 }
 
 function profileId(absolutePath: string, target: Target): string {
-  return createHash("sha256").update(`${absolutePath}\n${targetKey(target)}`).digest("hex").slice(0, 10);
+  return createHash("sha256")
+    .update(`${absolutePath}\n${targetKey(target)}`)
+    .digest("hex")
+    .slice(0, 10);
 }
 
 /** The target as one string, e.g. "deployment/checkout", "local/kfwd-lab", "none". */

@@ -49,23 +49,43 @@ export function readSchema<S extends Schema>(schema: S, doc: TomlTable, ctx: Rea
   return { value: out as SchemaValue<S>, problems, incomplete };
 }
 
-function readSection(section: Section, name: string, raw: TomlValue | undefined, ctx: Context, problems: Problem[]): unknown {
+function readSection(
+  section: Section,
+  name: string,
+  raw: TomlValue | undefined,
+  ctx: Context,
+  problems: Problem[],
+): unknown {
   if (section.kind === "table") {
     if (raw !== undefined && !isTable(raw)) {
-      problems.push({ path: [name], message: `Expected a table, got ${describeToml(raw)}`, fix: `Write it as a [${name}] section with keys below it.` });
+      problems.push({
+        path: [name],
+        message: `Expected a table, got ${describeToml(raw)}`,
+        fix: `Write it as a [${name}] section with keys below it.`,
+      });
     }
     return readFields(section.fields, raw !== undefined && isTable(raw) ? raw : {}, [name], ctx, problems);
   }
   if (raw === undefined) return [];
   if (!Array.isArray(raw) || !raw.every(isTable)) {
-    problems.push({ path: [name], message: `Expected an array of tables, got ${describeToml(raw)}`, fix: `Write one [[${name}]] section per entry.` });
+    problems.push({
+      path: [name],
+      message: `Expected an array of tables, got ${describeToml(raw)}`,
+      fix: `Write one [[${name}]] section per entry.`,
+    });
     return [];
   }
   return raw.map((entry, i) => readFields(section.fields, entry, [name, i], ctx, problems));
 }
 
 /** The table's values, or undefined when a required one is missing or wrong (the problem is recorded). */
-function readFields(fields: Fields, raw: { [key: string]: TomlValue }, at: KeyPath, ctx: Context, problems: Problem[]): Record<string, unknown> | undefined {
+function readFields(
+  fields: Fields,
+  raw: { [key: string]: TomlValue },
+  at: KeyPath,
+  ctx: Context,
+  problems: Problem[],
+): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   let complete = true;
   for (const key of Object.keys(raw)) {
@@ -76,7 +96,11 @@ function readFields(fields: Fields, raw: { [key: string]: TomlValue }, at: KeyPa
     const given = raw[key];
     if (given === undefined) {
       if (f.presence === "required") {
-        problems.push({ path, message: `Missing required key "${key}" in ${sectionName(at)}`, fix: `Add ${formatKey(key)} = ${formatToml(f.example)}` });
+        problems.push({
+          path,
+          message: `Missing required key "${key}" in ${sectionName(at)}`,
+          fix: `Add ${formatKey(key)} = ${formatToml(f.example)}`,
+        });
         complete = false;
       } else if (f.default !== undefined) {
         // Defaults are TOML values read like written ones; a default that fails is a bug in the schema.

@@ -20,12 +20,18 @@ type RawProxy = RawProfile["proxy"];
 /** Flattens an intersection into one object type, so editors show the plain shape. */
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
-export type ProxySettings = Simplify<Omit<RawProxy, "username" | "password"> & { auth?: { username: string; password: string } }>;
+export type ProxySettings = Simplify<
+  Omit<RawProxy, "username" | "password"> & { auth?: { username: string; password: string } }
+>;
 
 export type ShapedProfile = Simplify<Omit<RawProfile, "target" | "proxy"> & { target: Target; proxy: ProxySettings }>;
 
 /** `incomplete` names arrays of tables that lost entries (see SchemaReading); index-naming checks skip them. */
-export function applyRules(raw: RawProfile, problems: Problem[], incomplete: ReadonlySet<string> = new Set()): ShapedProfile {
+export function applyRules(
+  raw: RawProfile,
+  problems: Problem[],
+  incomplete: ReadonlySet<string> = new Set(),
+): ShapedProfile {
   const { target: _t, proxy: _p, ...rest } = raw;
   const target = shapeTarget(raw.target, problems);
   const proxy = shapeProxy(raw.proxy, problems);
@@ -44,18 +50,26 @@ function shapeTarget(t: RawProfile["target"], problems: Problem[]): Target {
     });
   }
   if (t.netns !== undefined && first !== "local") {
-    problems.push({ path: ["target", "netns"], message: `"target.netns" only applies with "target.local = true"`, fix: "Add local = true to [target], or remove netns." });
+    problems.push({
+      path: ["target", "netns"],
+      message: `"target.netns" only applies with "target.local = true"`,
+      fix: "Add local = true to [target], or remove netns.",
+    });
   }
   if (t.container !== undefined && (first === "local" || first === undefined)) {
     problems.push({
       path: ["target", "container"],
       message: `"target.container" needs a pod, workload or service target`,
-      fix: first === "local" ? "Remove container: a local target has no containers." : 'Add pod = "...", workload = "..." or service = "..." to [target], or remove container.',
+      fix:
+        first === "local"
+          ? "Remove container: a local target has no containers."
+          : 'Add pod = "...", workload = "..." or service = "..." to [target], or remove container.',
     });
   }
   const container = t.container !== undefined ? { container: t.container } : {};
   if (t.pod !== undefined && first === "pod") return { kind: "pod", name: t.pod, ...container };
-  if (t.workload !== undefined && first === "workload") return { kind: "workload", workload: t.workload.kind, name: t.workload.name, ...container };
+  if (t.workload !== undefined && first === "workload")
+    return { kind: "workload", workload: t.workload.kind, name: t.workload.name, ...container };
   if (t.service !== undefined && first === "service") return { kind: "service", name: t.service, ...container };
   if (first === "local") return t.netns !== undefined ? { kind: "local", netns: t.netns } : { kind: "local" };
   return { kind: "none" };
@@ -75,7 +89,11 @@ function shapeProxy(p: RawProxy, problems: Problem[]): ProxySettings {
   if ((username === undefined) !== (password === undefined)) {
     const missing = username === undefined ? "username" : "password";
     const given = username === undefined ? "password" : "username";
-    problems.push({ path: ["proxy", given], message: `"proxy.${given}" is set without "proxy.${missing}"`, fix: `Set both username and password in [proxy], or neither.` });
+    problems.push({
+      path: ["proxy", given],
+      message: `"proxy.${given}" is set without "proxy.${missing}"`,
+      fix: `Set both username and password in [proxy], or neither.`,
+    });
   }
   if (username !== undefined && password !== undefined) return { ...rest, auth: { username, password } };
   return rest;
@@ -92,9 +110,13 @@ function checkPorts(raw: RawProfile, problems: Problem[]): void {
       seen.set(hp.port, name);
       return;
     }
-    problems.push({ path, message: `Port ${hp.port} is used by both "${other}" and "${name}"`, fix: "Give each forward and proxy its own port." });
+    problems.push({
+      path,
+      message: `Port ${hp.port} is used by both "${other}" and "${name}"`,
+      fix: "Give each forward and proxy its own port.",
+    });
   };
   claim(raw.proxy.socks, ["proxy", "socks"]);
   claim(raw.proxy.http, ["proxy", "http"]);
-  raw.forward.forEach((f, i) => claim(f.local, ["forward", i, "local"]));
+  for (const [i, f] of raw.forward.entries()) claim(f.local, ["forward", i, "local"]);
 }

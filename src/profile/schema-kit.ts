@@ -66,7 +66,8 @@ export type FieldsValue<F extends Fields> = Simplify<
   { [K in Exclude<keyof F, OptionalKeys<F>>]: ValueOf<F[K]> } & { [K in OptionalKeys<F>]?: ValueOf<F[K]> }
 >;
 
-export type SectionValue<S> = S extends Section<infer F, infer K> ? (K extends "array" ? FieldsValue<F>[] : FieldsValue<F>) : never;
+export type SectionValue<S> =
+  S extends Section<infer F, infer K> ? (K extends "array" ? FieldsValue<F>[] : FieldsValue<F>) : never;
 
 export type SchemaValue<S extends Schema> = { [K in keyof S]: SectionValue<S[K]> };
 

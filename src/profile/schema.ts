@@ -6,7 +6,16 @@
 import { boolean, duration, hostPort, oneOf, path, string, stringList, stringMap } from "./fields";
 import { arrayOfTables, BadValue, field, table, type SchemaValue } from "./schema-kit";
 import { describeToml } from "./toml-text";
-import { destinationPatternProblem, envGlobProblem, isKubeLabel, isKubeName, isLoopbackHost, isQuantity, parseHostPort, type HostPort } from "./values";
+import {
+  destinationPatternProblem,
+  envGlobProblem,
+  isKubeLabel,
+  isKubeName,
+  isLoopbackHost,
+  isQuantity,
+  parseHostPort,
+  type HostPort,
+} from "./values";
 
 /** The image the agent runs in when [agent] image is not set: an official Bun image, pinned. */
 export const DEFAULT_AGENT_IMAGE = "docker.io/oven/bun:1.4.5-slim";
@@ -15,102 +24,300 @@ export const WORKLOAD_KINDS = ["deployment", "statefulset", "replicaset"] as con
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 const label = (what: string) => (s: string) =>
-  isKubeLabel(s) ? undefined : `${JSON.stringify(s)} is not a valid ${what} name (lowercase letters, digits and '-', at most 63)`;
+  isKubeLabel(s)
+    ? undefined
+    : `${JSON.stringify(s)} is not a valid ${what} name (lowercase letters, digits and '-', at most 63)`;
 const objectName = (what: string) => (s: string) =>
-  isKubeName(s) ? undefined : `${JSON.stringify(s)} is not a valid ${what} name (lowercase letters, digits, '-' and '.')`;
-const quantity = (s: string) => (isQuantity(s) ? undefined : `${JSON.stringify(s)} is not a Kubernetes quantity like "500m" or "128Mi"`);
+  isKubeName(s)
+    ? undefined
+    : `${JSON.stringify(s)} is not a valid ${what} name (lowercase letters, digits, '-' and '.')`;
+const quantity = (s: string) =>
+  isQuantity(s) ? undefined : `${JSON.stringify(s)} is not a Kubernetes quantity like "500m" or "128Mi"`;
 
 /** "deployment/checkout" → { kind, name }; kind checked here so the error can list the kinds. */
-const workload = field("kind/name", { optional: true, example: "deployment/checkout", description: "A workload whose first ready pod is the target: `deployment/<name>`, `statefulset/<name>` or `replicaset/<name>`." }, (raw) => {
-  if (typeof raw !== "string") throw new BadValue(`Expected a "kind/name" string, got ${describeToml(raw)}`);
-  const [kind = "", name = "", ...rest] = raw.split("/");
-  const fix = 'Write "deployment/<name>", "statefulset/<name>" or "replicaset/<name>".';
-  if (rest.length > 0 || name === "") throw new BadValue(`${JSON.stringify(raw)} is not "kind/name"`, fix);
-  if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) throw new BadValue(`${JSON.stringify(kind)} is not a supported workload kind`, fix);
-  if (!isKubeName(name)) throw new BadValue(`${JSON.stringify(name)} is not a valid object name (lowercase letters, digits, '-' and '.')`);
-  return { kind: kind as WorkloadKind, name };
-});
+const workload = field(
+  "kind/name",
+  {
+    optional: true,
+    example: "deployment/checkout",
+    description:
+      "A workload whose first ready pod is the target: `deployment/<name>`, `statefulset/<name>` or `replicaset/<name>`.",
+  },
+  (raw) => {
+    if (typeof raw !== "string") throw new BadValue(`Expected a "kind/name" string, got ${describeToml(raw)}`);
+    const [kind = "", name = "", ...rest] = raw.split("/");
+    const fix = 'Write "deployment/<name>", "statefulset/<name>" or "replicaset/<name>".';
+    if (rest.length > 0 || name === "") throw new BadValue(`${JSON.stringify(raw)} is not "kind/name"`, fix);
+    if (!(WORKLOAD_KINDS as readonly string[]).includes(kind))
+      throw new BadValue(`${JSON.stringify(kind)} is not a supported workload kind`, fix);
+    if (!isKubeName(name))
+      throw new BadValue(`${JSON.stringify(name)} is not a valid object name (lowercase letters, digits, '-' and '.')`);
+    return { kind: kind as WorkloadKind, name };
+  },
+);
 
 /** A forward's host end: a port (on 127.0.0.1) or "host:port" on a loopback address. */
-const forwardLocal = field("port or host:port", { required: true, example: 5432, description: "Where the forward listens on this machine: a port (on 127.0.0.1) or \"host:port\" with a loopback host." }, (raw): HostPort => {
-  const fix = 'Write a port like 5432, or "127.0.0.1:5432".';
-  if (typeof raw === "number") {
-    if (!Number.isInteger(raw) || raw < 1 || raw > 65535) throw new BadValue(`Port ${raw} is out of range 1..65535`, fix);
-    return { host: "127.0.0.1", port: raw };
-  }
-  if (typeof raw !== "string") throw new BadValue(`Expected a port number or "host:port", got ${describeToml(raw)}`, fix);
-  let hp: HostPort;
-  try {
-    hp = parseHostPort(raw);
-  } catch (e) {
-    throw new BadValue(e instanceof Error ? e.message : String(e), fix);
-  }
-  if (!isLoopbackHost(hp.host)) throw new BadValue(`"${hp.host}" is not a loopback address`, "Forwards listen on loopback only (127.0.0.1, ::1, localhost): anyone who can connect reaches the cluster.");
-  return hp;
-});
+const forwardLocal = field(
+  "port or host:port",
+  {
+    required: true,
+    example: 5432,
+    description:
+      'Where the forward listens on this machine: a port (on 127.0.0.1) or "host:port" with a loopback host.',
+  },
+  (raw): HostPort => {
+    const fix = 'Write a port like 5432, or "127.0.0.1:5432".';
+    if (typeof raw === "number") {
+      if (!Number.isInteger(raw) || raw < 1 || raw > 65535)
+        throw new BadValue(`Port ${raw} is out of range 1..65535`, fix);
+      return { host: "127.0.0.1", port: raw };
+    }
+    if (typeof raw !== "string")
+      throw new BadValue(`Expected a port number or "host:port", got ${describeToml(raw)}`, fix);
+    let hp: HostPort;
+    try {
+      hp = parseHostPort(raw);
+    } catch (e) {
+      throw new BadValue(e instanceof Error ? e.message : String(e), fix);
+    }
+    if (!isLoopbackHost(hp.host))
+      throw new BadValue(
+        `"${hp.host}" is not a loopback address`,
+        "Forwards listen on loopback only (127.0.0.1, ::1, localhost): anyone who can connect reaches the cluster.",
+      );
+    return hp;
+  },
+);
 
 export const profileSchema = {
   cluster: table("Which cluster and namespace to use. Every key defaults to what kubectl would use.", {
-    context: string({ optional: true, example: "kind-dev", defaultDoc: "the kubeconfig's current context", description: "The kubeconfig context." }),
-    namespace: string({ optional: true, example: "shop", defaultDoc: "the context's namespace, else \"default\"", description: "The namespace of the target and of the agent." }, label("namespace")),
-    kubeconfig: path({ optional: true, example: "~/.kube/config", defaultDoc: "$KUBECONFIG, else ~/.kube/config", description: "The kubeconfig file. \"~/\" is the home directory; a relative path starts at the profile's directory." }),
+    context: string({
+      optional: true,
+      example: "kind-dev",
+      defaultDoc: "the kubeconfig's current context",
+      description: "The kubeconfig context.",
+    }),
+    namespace: string(
+      {
+        optional: true,
+        example: "shop",
+        defaultDoc: 'the context\'s namespace, else "default"',
+        description: "The namespace of the target and of the agent.",
+      },
+      label("namespace"),
+    ),
+    kubeconfig: path({
+      optional: true,
+      example: "~/.kube/config",
+      defaultDoc: "$KUBECONFIG, else ~/.kube/config",
+      description:
+        'The kubeconfig file. "~/" is the home directory; a relative path starts at the profile\'s directory.',
+    }),
   }),
 
   target: table(
     "What the session runs beside. Set at most one of `pod`, `workload`, `service` and `local`; with none, kfwd starts an agent pod in the namespace (targetless: cluster network and DNS, no pod's env).",
     {
-      pod: string({ optional: true, example: "checkout-7d9f8b6c5-x2x9p", description: "A pod by name." }, objectName("pod")),
-      workload,
-      service: string({ optional: true, example: "checkout", description: "A Service; the target is the first ready pod its selector matches." }, label("service")),
-      local: boolean({ optional: true, example: true, description: "Run the agent as a child process on this machine instead of in a cluster (tests, demos, and debugging kfwd itself)." }),
-      netns: string({ optional: true, example: "kfwd-lab", description: "With `local = true`: run the agent inside this Linux network namespace (`ip netns exec <name>`)." }, (s) =>
-        /^[A-Za-z0-9_.-]+$/.test(s) && s !== "." && s !== ".." ? undefined : `${JSON.stringify(s)} is not a network namespace name`,
+      pod: string(
+        { optional: true, example: "checkout-7d9f8b6c5-x2x9p", description: "A pod by name." },
+        objectName("pod"),
       ),
-      container: string({ optional: true, example: "app", defaultDoc: "the pod's first container (or its kubectl.kubernetes.io/default-container)", description: "Which container of the target pod: its env is read and the agent shares its process view." }, label("container")),
+      workload,
+      service: string(
+        {
+          optional: true,
+          example: "checkout",
+          description: "A Service; the target is the first ready pod its selector matches.",
+        },
+        label("service"),
+      ),
+      local: boolean({
+        optional: true,
+        example: true,
+        description:
+          "Run the agent as a child process on this machine instead of in a cluster (tests, demos, and debugging kfwd itself).",
+      }),
+      netns: string(
+        {
+          optional: true,
+          example: "kfwd-lab",
+          description:
+            "With `local = true`: run the agent inside this Linux network namespace (`ip netns exec <name>`).",
+        },
+        (s) =>
+          /^[A-Za-z0-9_.-]+$/.test(s) && s !== "." && s !== ".."
+            ? undefined
+            : `${JSON.stringify(s)} is not a network namespace name`,
+      ),
+      container: string(
+        {
+          optional: true,
+          example: "app",
+          defaultDoc: "the pod's first container (or its kubectl.kubernetes.io/default-container)",
+          description: "Which container of the target pod: its env is read and the agent shares its process view.",
+        },
+        label("container"),
+      ),
     },
   ),
 
   agent: table("The helper process kfwd runs next to the target. It needs no privileges and installs nothing.", {
-    placement: oneOf(["auto", "ephemeral", "pod"] as const, { default: "auto", example: "ephemeral", description: "`ephemeral`: an ephemeral container in the target pod (its network identity and env). `pod`: a separate agent pod (targetless sessions; clusters that forbid ephemeral containers). `auto`: ephemeral when there is a target pod and you may add ephemeral containers to it, else pod." }),
-    image: string({ default: DEFAULT_AGENT_IMAGE, example: "registry.example.com/mirror/bun:1.4.5-slim", description: "Any image with a `bun` binary; the agent code is sent over stdin, so no custom image is needed." }, (s) => (s.trim() === "" || /\s/.test(s) ? "an image reference cannot be empty or contain spaces" : undefined)),
-    bun: string({ default: "bun", example: "/usr/local/bin/bun", description: "The bun command inside the image." }, (s) => (s === "" ? "the command cannot be empty" : undefined)),
-    idle_timeout: duration({ default: "30s", example: "2m", description: "The agent exits after this long without a connected kfwd (so a crash leaves nothing running). Cluster agents keep it between 8s and 10s, so a killed kfwd leaves nothing behind within seconds." }),
-    start_timeout: duration({ default: "60s", example: "2m", description: "How long to wait for the agent to start (image pull included) before failing with the reason." }),
-    cpu: string({ default: "500m", example: "1", description: "The agent container's CPU limit (a Kubernetes quantity)." }, quantity),
-    memory: string({ default: "128Mi", example: "256Mi", description: "The agent container's memory limit (a Kubernetes quantity)." }, quantity),
+    placement: oneOf(["auto", "ephemeral", "pod"] as const, {
+      default: "auto",
+      example: "ephemeral",
+      description:
+        "`ephemeral`: an ephemeral container in the target pod (its network identity and env). `pod`: a separate agent pod (targetless sessions; clusters that forbid ephemeral containers). `auto`: ephemeral when there is a target pod and you may add ephemeral containers to it, else pod.",
+    }),
+    image: string(
+      {
+        default: DEFAULT_AGENT_IMAGE,
+        example: "registry.example.com/mirror/bun:1.4.5-slim",
+        description: "Any image with a `bun` binary; the agent code is sent over stdin, so no custom image is needed.",
+      },
+      (s) => (s.trim() === "" || /\s/.test(s) ? "an image reference cannot be empty or contain spaces" : undefined),
+    ),
+    bun: string(
+      { default: "bun", example: "/usr/local/bin/bun", description: "The bun command inside the image." },
+      (s) => (s === "" ? "the command cannot be empty" : undefined),
+    ),
+    idle_timeout: duration({
+      default: "30s",
+      example: "2m",
+      description:
+        "The agent exits after this long without a connected kfwd (so a crash leaves nothing running). Cluster agents keep it between 8s and 10s, so a killed kfwd leaves nothing behind within seconds.",
+    }),
+    start_timeout: duration({
+      default: "60s",
+      example: "2m",
+      description: "How long to wait for the agent to start (image pull included) before failing with the reason.",
+    }),
+    cpu: string(
+      { default: "500m", example: "1", description: "The agent container's CPU limit (a Kubernetes quantity)." },
+      quantity,
+    ),
+    memory: string(
+      {
+        default: "128Mi",
+        example: "256Mi",
+        description: "The agent container's memory limit (a Kubernetes quantity).",
+      },
+      quantity,
+    ),
   }),
 
   env: table(
     "Which of the target container's runtime environment variables the host process gets. A variable is taken when it matches `include` and no `exclude`; then `set` applies. Globs use `*` and `?`.",
     {
-      include: stringList({ default: ["*"], example: ["DATABASE_*", "*_SERVICE_HOST", "*_SERVICE_PORT"], description: "Globs of variable names to take." }, envGlobProblem, "array of globs"),
-      exclude: stringList(
-        { default: ["HOSTNAME", "HOME", "PATH", "PWD", "OLDPWD", "SHLVL", "TERM", "USER", "LOGNAME", "SHELL", "TMPDIR", "LD_*", "_"], example: ["HOSTNAME", "PATH", "AWS_*"], description: "Globs of variable names to leave out. The default drops what describes the container's own shell, user and filesystem, which would break programs on this machine; service-link variables (`*_SERVICE_HOST`, `KUBERNETES_*`...) are kept on purpose, since reaching those services is the point." },
+      include: stringList(
+        {
+          default: ["*"],
+          example: ["DATABASE_*", "*_SERVICE_HOST", "*_SERVICE_PORT"],
+          description: "Globs of variable names to take.",
+        },
         envGlobProblem,
         "array of globs",
       ),
-      set: stringMap({ default: {}, example: { LOG_LEVEL: "debug" }, description: "Variables to set or override, after include/exclude." }, (k) => envGlobProblem(k) ?? (/[*?]/.test(k) ? "a variable name, not a glob" : undefined)),
+      exclude: stringList(
+        {
+          default: [
+            "HOSTNAME",
+            "HOME",
+            "PATH",
+            "PWD",
+            "OLDPWD",
+            "SHLVL",
+            "TERM",
+            "USER",
+            "LOGNAME",
+            "SHELL",
+            "TMPDIR",
+            "LD_*",
+            "_",
+          ],
+          example: ["HOSTNAME", "PATH", "AWS_*"],
+          description:
+            "Globs of variable names to leave out. The default drops what describes the container's own shell, user and filesystem, which would break programs on this machine; service-link variables (`*_SERVICE_HOST`, `KUBERNETES_*`...) are kept on purpose, since reaching those services is the point.",
+        },
+        envGlobProblem,
+        "array of globs",
+      ),
+      set: stringMap(
+        {
+          default: {},
+          example: { LOG_LEVEL: "debug" },
+          description: "Variables to set or override, after include/exclude.",
+        },
+        (k) => envGlobProblem(k) ?? (/[*?]/.test(k) ? "a variable name, not a glob" : undefined),
+      ),
     },
   ),
 
   proxy: table(
     "The SOCKS5 and HTTP proxies on this machine. A destination goes through the agent when it matches `cluster` and no `direct`; loopback is always direct. Names are resolved by the agent (the pod's DNS).",
     {
-      socks: hostPort({ default: "127.0.0.1:0", example: "127.0.0.1:1080", description: "Where the SOCKS5 proxy listens. Port 0 picks a free port." }, { listen: true }),
-      http: hostPort({ default: "127.0.0.1:0", example: "127.0.0.1:3128", description: "Where the HTTP proxy (CONNECT and absolute URIs) listens. Port 0 picks a free port." }, { listen: true }),
-      expose: boolean({ default: false, example: true, description: "Allow `socks`/`http` on a non-loopback address. Off by default: the proxies give whoever can connect the target pod's network position inside the cluster, so they stay on loopback unless you choose otherwise (then set username/password)." }),
-      cluster: stringList({ default: ["*"], example: ["*.svc.cluster.local", "10.96.0.0/12"], description: "Destinations (host globs, IPs, CIDRs) routed through the agent. `*` means every destination not matched by `direct`." }, destinationPatternProblem, "array of globs/CIDRs"),
-      direct: stringList({ default: [], example: ["*.example.com", "192.168.0.0/16"], description: "Destinations that bypass the agent and connect from this machine." }, destinationPatternProblem, "array of globs/CIDRs"),
-      username: string({ optional: true, example: "dev", description: "Require this user name (SOCKS5 RFC 1929 / HTTP Basic). Set together with `password`." }),
+      socks: hostPort(
+        {
+          default: "127.0.0.1:0",
+          example: "127.0.0.1:1080",
+          description: "Where the SOCKS5 proxy listens. Port 0 picks a free port.",
+        },
+        { listen: true },
+      ),
+      http: hostPort(
+        {
+          default: "127.0.0.1:0",
+          example: "127.0.0.1:3128",
+          description: "Where the HTTP proxy (CONNECT and absolute URIs) listens. Port 0 picks a free port.",
+        },
+        { listen: true },
+      ),
+      expose: boolean({
+        default: false,
+        example: true,
+        description:
+          "Allow `socks`/`http` on a non-loopback address. Off by default: the proxies give whoever can connect the target pod's network position inside the cluster, so they stay on loopback unless you choose otherwise (then set username/password).",
+      }),
+      cluster: stringList(
+        {
+          default: ["*"],
+          example: ["*.svc.cluster.local", "10.96.0.0/12"],
+          description:
+            "Destinations (host globs, IPs, CIDRs) routed through the agent. `*` means every destination not matched by `direct`.",
+        },
+        destinationPatternProblem,
+        "array of globs/CIDRs",
+      ),
+      direct: stringList(
+        {
+          default: [],
+          example: ["*.example.com", "192.168.0.0/16"],
+          description: "Destinations that bypass the agent and connect from this machine.",
+        },
+        destinationPatternProblem,
+        "array of globs/CIDRs",
+      ),
+      username: string({
+        optional: true,
+        example: "dev",
+        description: "Require this user name (SOCKS5 RFC 1929 / HTTP Basic). Set together with `password`.",
+      }),
       password: string({ optional: true, example: "change-me", description: "The password for `username`." }),
     },
   ),
 
-  forward: arrayOfTables("Fixed local ports for clients that ignore proxies (databases, static binaries). One `[[forward]]` table per port.", {
-    local: forwardLocal,
-    remote: hostPort({ required: true, example: "postgres.db:5432", description: "The destination, dialled by the agent: a cluster name (resolved by the pod's DNS) or IP, with a port." }),
-    name: string({ optional: true, example: "postgres", description: "A label for logs and status output." }),
-  }),
+  forward: arrayOfTables(
+    "Fixed local ports for clients that ignore proxies (databases, static binaries). One `[[forward]]` table per port.",
+    {
+      local: forwardLocal,
+      remote: hostPort({
+        required: true,
+        example: "postgres.db:5432",
+        description:
+          "The destination, dialled by the agent: a cluster name (resolved by the pod's DNS) or IP, with a port.",
+      }),
+      name: string({ optional: true, example: "postgres", description: "A label for logs and status output." }),
+    },
+  ),
 } as const;
 
 export type ProfileSchema = typeof profileSchema;

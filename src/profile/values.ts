@@ -23,7 +23,11 @@ const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
 /** "500ms", "30s", "2m", "1h", or a sequence like "1m30s" → milliseconds. */
 export function parseDuration(text: string): Milliseconds {
   const bad = (): KfwdError =>
-    new KfwdError(INVALID, `Cannot parse duration "${text}": expected a number followed by ms, s, m or h`, 'Write e.g. "500ms", "30s", "2m" or "1m30s".');
+    new KfwdError(
+      INVALID,
+      `Cannot parse duration "${text}": expected a number followed by ms, s, m or h`,
+      'Write e.g. "500ms", "30s", "2m" or "1m30s".',
+    );
   if (text.length === 0) throw bad();
   let total = 0;
   DURATION_PART.lastIndex = 0;
@@ -43,18 +47,34 @@ export function parseHostPort(text: string, options: { allowPortZero?: boolean }
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   const host = m?.[1] ?? m?.[2];
   if (!m || host === undefined) {
-    throw new KfwdError(INVALID, `Cannot parse address "${text}": expected "host:port"`, 'Write e.g. "postgres.db:5432", "127.0.0.1:8080" or "[::1]:8080".');
+    throw new KfwdError(
+      INVALID,
+      `Cannot parse address "${text}": expected "host:port"`,
+      'Write e.g. "postgres.db:5432", "127.0.0.1:8080" or "[::1]:8080".',
+    );
   }
   if (m[1] !== undefined && isIP(host) !== 6) {
-    throw new KfwdError(INVALID, `Cannot parse address "${text}": only IPv6 addresses go in brackets`, 'Write e.g. "[::1]:8080".');
+    throw new KfwdError(
+      INVALID,
+      `Cannot parse address "${text}": only IPv6 addresses go in brackets`,
+      'Write e.g. "[::1]:8080".',
+    );
   }
   if (!isIP(host) && !isHostname(host)) {
-    throw new KfwdError(INVALID, `Cannot parse address "${text}": "${host}" is not a host name or IP address`, "Use letters, digits, '-' and '.' only.");
+    throw new KfwdError(
+      INVALID,
+      `Cannot parse address "${text}": "${host}" is not a host name or IP address`,
+      "Use letters, digits, '-' and '.' only.",
+    );
   }
   const port = Number(m[3]);
   const min = options.allowPortZero ? 0 : 1;
   if (port < min || port > 65535) {
-    throw new KfwdError(INVALID, `Cannot use port ${port} in "${text}": ports are ${min}..65535`, options.allowPortZero ? "Use 0 to pick a free port." : "Use a port between 1 and 65535.");
+    throw new KfwdError(
+      INVALID,
+      `Cannot use port ${port} in "${text}": ports are ${min}..65535`,
+      options.allowPortZero ? "Use 0 to pick a free port." : "Use a port between 1 and 65535.",
+    );
   }
   return { host, port };
 }
@@ -87,7 +107,8 @@ export function cidrProblem(text: string): string | undefined {
 export function destinationPatternProblem(text: string): string | undefined {
   if (text.includes("/")) return cidrProblem(text);
   if (isIP(text)) return undefined;
-  if (!/^[A-Za-z0-9_.*?-]+$/.test(text)) return "use a host glob (letters, digits, '-', '.', '*', '?'), an IP or a CIDR";
+  if (!/^[A-Za-z0-9_.*?-]+$/.test(text))
+    return "use a host glob (letters, digits, '-', '.', '*', '?'), an IP or a CIDR";
   return undefined;
 }
 

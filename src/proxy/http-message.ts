@@ -1,7 +1,14 @@
 /** What the HTTP proxy changes in the messages it forwards, and the responses it makes up itself. */
 import { credentialsMatch, type ProxyAuth } from "./auth";
 import type { Destination } from "./dialer";
-import { type Headers, HttpParseError, type RequestHead, type ResponseHead, headerTokens, headerValue } from "./http-parser";
+import {
+  type Headers,
+  HttpParseError,
+  type RequestHead,
+  type ResponseHead,
+  headerTokens,
+  headerValue,
+} from "./http-parser";
 
 /** Headers that describe one hop (RFC 9110 §7.6.1, plus the non-standard Proxy-Connection): never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -32,7 +39,9 @@ function endToEnd(headers: Headers, upgrade: boolean): Headers {
 }
 
 export function wantsUpgrade(head: RequestHead): boolean {
-  return headerValue(head.headers, "upgrade") !== undefined && headerTokens(head.headers, "connection").includes("upgrade");
+  return (
+    headerValue(head.headers, "upgrade") !== undefined && headerTokens(head.headers, "connection").includes("upgrade")
+  );
 }
 
 /**
@@ -117,12 +126,14 @@ const REASON: Record<number, string> = {
 /** A short plain-text response from the proxy itself; the connection closes after it. */
 export function proxyResponse(status: number, text: string, extra: Headers = []): string {
   const body = `kfwd: ${text}\n`;
-  return serialize(`HTTP/1.1 ${status} ${REASON[status] ?? "Error"}`, [
-    ["Content-Type", "text/plain; charset=utf-8"],
-    ["Content-Length", String(Buffer.byteLength(body))],
-    ["Connection", "close"],
-    ...extra,
-  ]) + body;
+  return (
+    serialize(`HTTP/1.1 ${status} ${REASON[status] ?? "Error"}`, [
+      ["Content-Type", "text/plain; charset=utf-8"],
+      ["Content-Length", String(Buffer.byteLength(body))],
+      ["Connection", "close"],
+      ...extra,
+    ]) + body
+  );
 }
 
 export const AUTH_REQUIRED = proxyResponse(407, "proxy authentication required", [

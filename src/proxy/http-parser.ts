@@ -119,7 +119,11 @@ export function headerValue(headers: Headers, name: string): string | undefined 
   return headers.find(([n]) => n.toLowerCase() === name)?.[1];
 }
 
-export type BodyFraming = { type: "none" } | { type: "length"; length: number } | { type: "chunked" } | { type: "close" };
+export type BodyFraming =
+  | { type: "none" }
+  | { type: "length"; length: number }
+  | { type: "chunked" }
+  | { type: "close" };
 
 function contentLength(headers: Headers, status: number): number | undefined {
   const values = headerTokens(headers, "content-length");
@@ -156,7 +160,7 @@ export function responseFraming(head: ResponseHead, method: string): BodyFraming
   return length === 0 ? { type: "none" } : { type: "length", length };
 }
 
-const enum Chunked {
+enum Chunked {
   Size,
   Data,
   DataEnd,

@@ -27,6 +27,7 @@ import {
   BodyFramer,
   HttpParseError,
   type RequestHead,
+  type ResponseHead,
   parseRequestHead,
   parseResponseHead,
   requestFraming,
@@ -163,7 +164,8 @@ class ClientConnection {
     const requestText = upstreamRequest(head, target, upgrade);
 
     let up = this.#upstream;
-    const reusing = up !== undefined && up.key === formatDestination(target) && !up.socket.destroyed && !up.reader.ended;
+    const reusing =
+      up !== undefined && up.key === formatDestination(target) && !up.socket.destroyed && !up.reader.ended;
     if (!reusing) {
       this.#dropUpstream();
       up = await this.#connectUpstream(target);
@@ -173,7 +175,7 @@ class ClientConnection {
     const requestDone = pumpBody(this.#input, up.socket, requestFramer).catch(() => false);
     void requestDone.then((ok) => ok || this.#dropUpstream());
 
-    let response;
+    let response: ResponseHead;
     for (let retried = !reusing; ; ) {
       const got = await readHead(up.reader, parseResponseHead).catch((e: unknown) => {
         if (!(e instanceof HttpParseError)) throw e;

@@ -77,7 +77,7 @@ export function cidrContains(cidr: Cidr, addr: Uint8Array): boolean {
   const rest = cidr.prefix & 7;
   if (rest === 0) return true;
   const mask = (0xff << (8 - rest)) & 0xff;
-  return ((addr[full]! & mask) === cidr.bytes[full]);
+  return (addr[full]! & mask) === cidr.bytes[full];
 }
 
 /** 16 bytes → the shortest RFC 5952 text ("::1", "fd00::a:1"). */

@@ -52,7 +52,10 @@ function compileRule(text: string, route: Route): Rule {
   }
   const name = normalizeHost(rule);
   const literal = name.replaceAll("*", "").length;
-  const source = name.split("*").map((part) => part.replace(/[.]/g, "\\.")).join(".*");
+  const source = name
+    .split("*")
+    .map((part) => part.replace(/[.]/g, "\\."))
+    .join(".*");
   return {
     kind: "name",
     route,

@@ -184,7 +184,10 @@ function handleConnection(socket: Socket, options: Socks5Options): void {
       upstream = await options.dial(dest);
     } catch (e) {
       const code = dialErrorCode(e);
-      refuse(encodeReply(REPLY_FOR[code]), e instanceof Error ? e.message : `cannot connect to ${formatDestination(dest)}`);
+      refuse(
+        encodeReply(REPLY_FOR[code]),
+        e instanceof Error ? e.message : `cannot connect to ${formatDestination(dest)}`,
+      );
       return;
     }
     if (socket.destroyed) {

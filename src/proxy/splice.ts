@@ -39,7 +39,10 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
 
     a.on("error", fail);
     b.on("error", fail);
-    for (const [self, other] of [[a, b], [b, a]] as const) {
+    for (const [self, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       if (self.closed) onClose(self, other);
       else self.once("close", () => onClose(self, other));
     }

@@ -24,7 +24,8 @@ export function sessionConfigFrom(profile: Profile, ui: Ui): SessionConfig {
 function launcherFor(profile: Profile, ui: Ui): AgentLauncher {
   const target = profile.target;
   const onAgentLog = agentLogSink(ui);
-  if (target.kind === "local") return localLauncher({ netns: target.netns, idleTimeoutMs: profile.agent.idle_timeout, onAgentLog });
+  if (target.kind === "local")
+    return localLauncher({ netns: target.netns, idleTimeoutMs: profile.agent.idle_timeout, onAgentLog });
   return kubeLauncher({ profile, warn: (m) => ui.warn(m), onAgentLog });
 }
 

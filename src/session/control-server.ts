@@ -23,7 +23,15 @@ export async function serveControl(path: string, handlers: ControlHandlers): Pro
   const oldMask = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {
-      server.once("error", (e) => reject(new KfwdError("KFWD_CONTROL_LISTEN_FAILED", `Cannot listen on the control socket "${path}": ${e.message}`, "Check that the state directory is writable.")));
+      server.once("error", (e) =>
+        reject(
+          new KfwdError(
+            "KFWD_CONTROL_LISTEN_FAILED",
+            `Cannot listen on the control socket "${path}": ${e.message}`,
+            "Check that the state directory is writable.",
+          ),
+        ),
+      );
       server.listen(path, () => resolve());
     });
   } finally {
@@ -63,7 +71,8 @@ function answer(line: string, handlers: ControlHandlers): { body: object; after?
   } catch {
     return { body: { v: CONTROL_VERSION, ok: false, error: "not JSON" } };
   }
-  if (request.v !== CONTROL_VERSION) return { body: { v: CONTROL_VERSION, ok: false, error: `unsupported version ${String(request.v)}` } };
+  if (request.v !== CONTROL_VERSION)
+    return { body: { v: CONTROL_VERSION, ok: false, error: `unsupported version ${String(request.v)}` } };
   const op = request.op as ControlRequest["op"];
   switch (op) {
     case "status":

@@ -41,7 +41,11 @@ export class ControlError extends Error {
   }
 }
 
-export function controlRequest<O extends ControlRequest["op"]>(socket: string, op: O, timeoutMs = 3000): Promise<ControlReplies[O]> {
+export function controlRequest<O extends ControlRequest["op"]>(
+  socket: string,
+  op: O,
+  timeoutMs = 3000,
+): Promise<ControlReplies[O]> {
   return new Promise((resolve, reject) => {
     const conn = createConnection({ path: socket });
     let buffer = "";
@@ -50,7 +54,10 @@ export function controlRequest<O extends ControlRequest["op"]>(socket: string, o
       conn.destroy();
       reject(error);
     };
-    const timer = setTimeout(() => fail(new ControlError("timeout", `no answer from ${socket} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new ControlError("timeout", `no answer from ${socket} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     conn.setEncoding("utf8");
     conn.once("connect", () => conn.write(`${JSON.stringify({ v: CONTROL_VERSION, op })}\n`));
     conn.on("data", (chunk: string) => {
@@ -80,7 +87,11 @@ function parseReply<O extends ControlRequest["op"]>(line: string): ControlReplie
   } catch {
     throw new ControlError("protocol", "the session answered something that is not JSON");
   }
-  if (reply.v !== CONTROL_VERSION) throw new ControlError("protocol", `the session speaks control version ${String(reply.v)}, this kfwd ${CONTROL_VERSION}`);
+  if (reply.v !== CONTROL_VERSION)
+    throw new ControlError(
+      "protocol",
+      `the session speaks control version ${String(reply.v)}, this kfwd ${CONTROL_VERSION}`,
+    );
   if (reply.ok !== true) throw new ControlError("protocol", `the session refused: ${String(reply.error)}`);
   return reply as unknown as ControlReplies[O];
 }

@@ -52,7 +52,12 @@ export async function spawnSession(profile: Profile, ui: Ui): Promise<SessionSta
   const progress = logFollower(paths.log, ui);
   while (true) {
     progress();
-    if (spawnError) throw new KfwdError("KFWD_SESSION_START_FAILED", `Cannot start the background session: ${spawnError.message}`, `kfwd runs itself (${file}) for it; check that the file is still there.`);
+    if (spawnError)
+      throw new KfwdError(
+        "KFWD_SESSION_START_FAILED",
+        `Cannot start the background session: ${spawnError.message}`,
+        `kfwd runs itself (${file}) for it; check that the file is still there.`,
+      );
     const state = readState(profile.id);
     if (state && state.pid === child.pid) return state;
     if (exited) {
@@ -61,7 +66,11 @@ export async function spawnSession(profile: Profile, ui: Ui): Promise<SessionSta
     }
     if (Date.now() > deadline) {
       child.kill("SIGTERM");
-      throw new KfwdError("KFWD_SESSION_START_TIMEOUT", `Cannot start a session for "${profile.source.path}": not ready after ${Math.round(limitMs / 1000)}s`, `See its log: ${paths.log}`);
+      throw new KfwdError(
+        "KFWD_SESSION_START_TIMEOUT",
+        `Cannot start a session for "${profile.source.path}": not ready after ${Math.round(limitMs / 1000)}s`,
+        `See its log: ${paths.log}`,
+      );
     }
     await Bun.sleep(20);
   }
@@ -75,7 +84,9 @@ export async function spawnSession(profile: Profile, ui: Ui): Promise<SessionSta
 export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (env.KFWD_SOCKS === undefined) return env;
   const names = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"].flatMap((n) => [n, n.toLowerCase()]);
-  return Object.fromEntries(Object.entries(env).filter(([n]) => !names.includes(n) && n !== "KFWD_SOCKS" && n !== "KFWD_HTTP"));
+  return Object.fromEntries(
+    Object.entries(env).filter(([n]) => !names.includes(n) && n !== "KFWD_SOCKS" && n !== "KFWD_HTTP"),
+  );
 }
 
 /**
@@ -111,7 +122,11 @@ function failure(log: string, exited: { code: number | null; signal: NodeJS.Sign
   }
   const how = exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`;
   const tail = text.trimEnd().split("\n").slice(-15).join("\n");
-  return new KfwdError("KFWD_SESSION_START_FAILED", `Cannot start the background session: it ${how}${tail ? `\n${tail}` : ""}`, `Its log: ${log}`);
+  return new KfwdError(
+    "KFWD_SESSION_START_FAILED",
+    `Cannot start the background session: it ${how}${tail ? `\n${tail}` : ""}`,
+    `Its log: ${log}`,
+  );
 }
 
 function readOr(path: string): string {

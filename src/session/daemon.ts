@@ -60,8 +60,14 @@ export async function runDaemon(profilePath: string): Promise<number> {
   return 0;
 }
 
-function stateOf(profile: Profile, session: Session, startedAt: number, paths: ReturnType<typeof sessionPaths>): SessionState {
-  const hostPort = (h: { host: string; port: number }): string => (h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`);
+function stateOf(
+  profile: Profile,
+  session: Session,
+  startedAt: number,
+  paths: ReturnType<typeof sessionPaths>,
+): SessionState {
+  const hostPort = (h: { host: string; port: number }): string =>
+    h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
   return {
     pid: process.pid,
     profileId: profile.id,

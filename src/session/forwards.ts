@@ -20,7 +20,11 @@ export interface RunningForward {
  * A port on the host that leads to one address in the cluster: for clients that ignore proxy variables
  * (psql, redis-cli, most database drivers). Each accepted connection becomes one stream through the agent.
  */
-export async function startForward(spec: ForwardSpec, tunnel: Tunnel, log: (msg: string) => void): Promise<RunningForward> {
+export async function startForward(
+  spec: ForwardSpec,
+  tunnel: Tunnel,
+  log: (msg: string) => void,
+): Promise<RunningForward> {
   const sockets = new Set<Socket>();
   const server: Server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);

@@ -24,7 +24,8 @@ export async function probe(state: SessionState): Promise<Probe> {
     const { stats } = await controlRequest(state.socket, "status", 2000);
     return { kind: "running", state, stats };
   } catch (e) {
-    if (!(e instanceof ControlError) || e.kind !== "dead") return { kind: "unresponsive", state, reason: String((e as Error).message) };
+    if (!(e instanceof ControlError) || e.kind !== "dead")
+      return { kind: "unresponsive", state, reason: String((e as Error).message) };
     // Alive but nobody listens. If the pid is still our session process (its socket was deleted), stop it
     // rather than orphan it; if the pid was reused by something else, leave that process alone.
     if (isOurProcess(state)) await terminate(state.pid);

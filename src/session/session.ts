@@ -51,7 +51,8 @@ export async function startSession(config: SessionConfig, ui: Ui): Promise<Sessi
   // Stopped in reverse: the tunnel is closed before the launcher removes the agent, so that is no "loss".
   const cleanups: Array<() => Promise<void>> = [() => config.launcher.dispose(), () => tunnel.close()];
   const stop = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((e: unknown) => ui.warn(`cleanup: ${String(e)}`));
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((e: unknown) => ui.warn(`cleanup: ${String(e)}`));
   };
   const clusterSessionId = config.launcher.clusterSessionId;
   if (clusterSessionId !== undefined) {

@@ -41,7 +41,11 @@ function checkPrivate(dir: string): void {
   const st = lstatSync(dir);
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-    throw new KfwdError("KFWD_STATE_DIR_UNSAFE", `Cannot use "${dir}" for session state: it is not a directory owned by you`, `Remove it (or set XDG_RUNTIME_DIR to a private directory) and try again.`);
+    throw new KfwdError(
+      "KFWD_STATE_DIR_UNSAFE",
+      `Cannot use "${dir}" for session state: it is not a directory owned by you`,
+      `Remove it (or set XDG_RUNTIME_DIR to a private directory) and try again.`,
+    );
   }
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }

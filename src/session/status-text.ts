@@ -26,7 +26,17 @@ export interface SessionJson {
 
 export function sessionJson(p: Probe): SessionJson {
   const s = p.state;
-  const base = { id: s.profileId, profile: s.profilePath, pid: s.pid, target: s.target, startedAt: s.startedAt, socks: s.socks, http: s.http, forwards: s.forwards, log: s.log };
+  const base = {
+    id: s.profileId,
+    profile: s.profilePath,
+    pid: s.pid,
+    target: s.target,
+    startedAt: s.startedAt,
+    socks: s.socks,
+    http: s.http,
+    forwards: s.forwards,
+    log: s.log,
+  };
   if (p.kind !== "running") return { ...base, state: p.kind, reason: p.reason };
   const t = p.stats;
   return {
@@ -49,8 +59,14 @@ export function sessionText(p: Probe): string {
   const lines = [`${s.profilePath}  ${head}`, `  session   ${s.profileId}, pid ${s.pid}`, ...placeLines(s)];
   if (p.kind === "running") {
     const t = p.stats;
-    lines.splice(2, 0, `  agent     ${t.agent}${t.rttMs !== undefined ? `, rtt ${t.rttMs.toFixed(1)} ms` : ""}${t.reconnects ? `, ${t.reconnects} reconnect${t.reconnects === 1 ? "" : "s"}` : ""}`);
-    lines.push(`  traffic   ${t.openStreams} open stream${t.openStreams === 1 ? "" : "s"}, ${bytes(t.bytesSent)} sent, ${bytes(t.bytesReceived)} received`);
+    lines.splice(
+      2,
+      0,
+      `  agent     ${t.agent}${t.rttMs !== undefined ? `, rtt ${t.rttMs.toFixed(1)} ms` : ""}${t.reconnects ? `, ${t.reconnects} reconnect${t.reconnects === 1 ? "" : "s"}` : ""}`,
+    );
+    lines.push(
+      `  traffic   ${t.openStreams} open stream${t.openStreams === 1 ? "" : "s"}, ${bytes(t.bytesSent)} sent, ${bytes(t.bytesReceived)} received`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

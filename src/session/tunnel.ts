@@ -124,7 +124,13 @@ export class Tunnel {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== wake);
-        reject(new KfwdError("KFWD_TUNNEL_DOWN", `Cannot reach the agent: the tunnel has been down for ${this.reconnectWaitMs / 1000}s`, "kfwd keeps reconnecting; run with KFWD_DEBUG=tunnel to see why it fails."));
+        reject(
+          new KfwdError(
+            "KFWD_TUNNEL_DOWN",
+            `Cannot reach the agent: the tunnel has been down for ${this.reconnectWaitMs / 1000}s`,
+            "kfwd keeps reconnecting; run with KFWD_DEBUG=tunnel to see why it fails.",
+          ),
+        );
       }, this.reconnectWaitMs);
       const wake = (mux: Mux | undefined): void => {
         clearTimeout(timer);
@@ -154,4 +160,5 @@ export class Tunnel {
   }
 }
 
-const tunnelClosed = (): KfwdError => new KfwdError("KFWD_TUNNEL_CLOSED", "Cannot open a connection: the session has ended");
+const tunnelClosed = (): KfwdError =>
+  new KfwdError("KFWD_TUNNEL_CLOSED", "Cannot open a connection: the session has ended");

@@ -23,6 +23,16 @@ export function agentTransport(exec: ExecTransport, where: string): Transport {
 function agentError(error: Error, where: string): Error {
   if (!(error instanceof ExecExitError)) return error;
   const code = error.status.exitCode;
-  const why = code === 137 ? " (killed: SIGKILL, or out of memory — see [agent] memory)" : code === 3 ? " (the bootstrap did not receive the agent code)" : "";
-  return new KfwdError(error.code, `The agent in ${where} exited${code !== undefined ? ` with code ${code}` : `: ${error.status.message ?? error.status.reason ?? "failure"}`}${why}`, error.hint, { cause: error });
+  const why =
+    code === 137
+      ? " (killed: SIGKILL, or out of memory — see [agent] memory)"
+      : code === 3
+        ? " (the bootstrap did not receive the agent code)"
+        : "";
+  return new KfwdError(
+    error.code,
+    `The agent in ${where} exited${code !== undefined ? ` with code ${code}` : `: ${error.status.message ?? error.status.reason ?? "failure"}`}${why}`,
+    error.hint,
+    { cause: error },
+  );
 }

@@ -83,7 +83,9 @@ class MemoryEnd implements Transport {
   }
 }
 
-export function memoryTransportPair(highWaterMark = 64 * 1024): [Transport & { destroy(error?: Error): void }, Transport & { destroy(error?: Error): void }] {
+export function memoryTransportPair(
+  highWaterMark = 64 * 1024,
+): [Transport & { destroy(error?: Error): void }, Transport & { destroy(error?: Error): void }] {
   const a = new MemoryEnd(highWaterMark);
   const b = new MemoryEnd(highWaterMark);
   a.peer = b;

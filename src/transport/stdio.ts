@@ -16,7 +16,8 @@ interface BunChild {
 
 export function stdioTransport(child: ChildProcess | BunChild): Transport {
   if (isNodeChild(child)) {
-    if (!child.stdin || !child.stdout) throw new Error("stdioTransport needs a child spawned with stdin and stdout as pipes");
+    if (!child.stdin || !child.stdout)
+      throw new Error("stdioTransport needs a child spawned with stdin and stdout as pipes");
     return streamTransport(child.stdout, child.stdin);
   }
   return bunChildTransport(child);

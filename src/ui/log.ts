@@ -3,7 +3,10 @@
  * Progress is shown on a TTY (or with --verbose) and silent otherwise, so `kfwd run` in CI prints only the
  * child's output. Debug output is switched on per namespace: KFWD_DEBUG=wire,socks (or KFWD_DEBUG=*).
  */
-const debugSpec = (process.env.KFWD_DEBUG ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+const debugSpec = (process.env.KFWD_DEBUG ?? "")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 export function debugEnabled(namespace: string): boolean {
   return debugSpec.includes("*") || debugSpec.includes(namespace);

@@ -35,7 +35,7 @@ describe("bootstrap loader", () => {
     await Bun.sleep(20);
     child.stdin!.write(Buffer.concat([payload.subarray(payload.length - 10), ...held]));
     transport.write = (data) => child.stdin!.write(data);
-    expect((await mux.ready).info["pid"]).toBe(String(child.pid));
+    expect((await mux.ready).info.pid).toBe(String(child.pid));
     expect((await mux.call("env", {})).env).toBeDefined();
     child.stdin!.end();
     expect(await new Promise((resolve) => child.once("exit", resolve))).toBe(0);
@@ -59,7 +59,7 @@ describe("stdioTransport over Bun.spawn", () => {
     const transport = stdioTransport(child);
     transport.write(agentPayload());
     const mux = new Mux(transport, { role: "client", keepaliveMs: 0 });
-    expect((await mux.ready).info["pid"]).toBe(String(child.pid));
+    expect((await mux.ready).info.pid).toBe(String(child.pid));
     expect(await mux.ping()).toBeGreaterThan(0);
     mux.close();
     expect(await child.exited).toBe(0);

@@ -14,7 +14,7 @@ export interface AgentProcess {
 
 export function startAgent(env: Record<string, string> = {}): AgentProcess {
   const argv = agentArgv(process.execPath);
-  if (process.env["KFWD_AGENT_PROF"]) argv.splice(1, 0, "--cpu-prof", `--cpu-prof-dir=${process.env["KFWD_AGENT_PROF"]}`);
+  if (process.env.KFWD_AGENT_PROF) argv.splice(1, 0, "--cpu-prof", `--cpu-prof-dir=${process.env.KFWD_AGENT_PROF}`);
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));

@@ -7,6 +7,15 @@ test("clean --help names its scope flags and the owner rule", async () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toContain("USAGE kfwd clean [OPTIONS]");
   expect(r.stdout).toContain("never another user's");
-  for (const flag of ["--profile", "--context", "--namespace", "--all-namespaces", "--older-than", "--dry-run", "--json"]) expect(r.stdout).toContain(flag);
+  for (const flag of [
+    "--profile",
+    "--context",
+    "--namespace",
+    "--all-namespaces",
+    "--older-than",
+    "--dry-run",
+    "--json",
+  ])
+    expect(r.stdout).toContain(flag);
   expect(r.stdout).not.toContain("\x1b[");
 });

@@ -38,13 +38,20 @@ describe("judge", () => {
   });
 
   test("pending for longer than any start timeout is stuck", () => {
-    const v = verdicts([obj({ name: "stuck", pending: true, createdAt: ago(STUCK_PENDING_MS + 1) }), obj({ name: "starting", pending: true })]);
+    const v = verdicts([
+      obj({ name: "stuck", pending: true, createdAt: ago(STUCK_PENDING_MS + 1) }),
+      obj({ name: "starting", pending: true }),
+    ]);
     expect(v.stuck?.remove).toBe(true);
     expect(v.starting?.remove).toBe(false);
   });
 
   test("a Job's pod is left to the Job; objects being deleted are left alone", () => {
-    const v = verdicts([obj({ name: "job", kind: "Job", finished: true }), obj({ name: "pod", finished: true, jobOwner: "job" }), obj({ name: "gone", finished: true, deleting: true })]);
+    const v = verdicts([
+      obj({ name: "job", kind: "Job", finished: true }),
+      obj({ name: "pod", finished: true, jobOwner: "job" }),
+      obj({ name: "gone", finished: true, deleting: true }),
+    ]);
     expect(v.job?.remove).toBe(true);
     expect(v.pod?.remove).toBe(false);
     expect(v.gone?.remove).toBe(false);

@@ -32,23 +32,37 @@ describe.skipIf(!lab)("kfwd clean on the lab", () => {
   const mineJob = `kfwd-clean-mine-job-${run}`;
   const podPath = (name?: string) => apiPath({ resource: "pods", namespace: ns, name });
   const jobPath = (name?: string) => apiPath({ group: "batch", resource: "jobs", namespace: ns, name });
-  const exists = async (name: string) => (await admin.list<{ metadata: { name: string; deletionTimestamp?: string } }>(podPath())).items.some((p) => p.metadata.name === name && !p.metadata.deletionTimestamp);
+  const exists = async (name: string) =>
+    (await admin.list<{ metadata: { name: string; deletionTimestamp?: string } }>(podPath())).items.some(
+      (p) => p.metadata.name === name && !p.metadata.deletionTimestamp,
+    );
   const profile = () => writeProfile(`[cluster]\nkubeconfig = "${lab?.restricted}"\nnamespace = "${ns}"\n`);
 
   beforeAll(async () => {
     admin = await KubeClient.fromKubeconfig({ kubeconfig: lab!.admin });
     await namespaceWithRole(admin, ns, shippedRules());
     for (const [name, [owner, done]] of Object.entries(pods)) {
-      const pod = idlePod(name) as { metadata: { labels: Record<string, string> }; spec: { containers: { command: string[] }[] } };
+      const pod = idlePod(name) as {
+        metadata: { labels: Record<string, string> };
+        spec: { containers: { command: string[] }[] };
+      };
       pod.metadata.labels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.owner]: owner, [LABEL.session]: `gone-${run}` };
       if (done) pod.spec.containers[0]!.command = ["bun", "--version"];
       await admin.create(podPath(), pod);
     }
     // A finished agent Job of ours, its pod labelled like it (as kfwd's Jobs are).
-    const jobPod = idlePod("x") as { metadata: { labels: Record<string, string> }; spec: { restartPolicy: string; containers: { command: string[] }[] } };
+    const jobPod = idlePod("x") as {
+      metadata: { labels: Record<string, string> };
+      spec: { restartPolicy: string; containers: { command: string[] }[] };
+    };
     jobPod.metadata.labels = { [LABEL.managedBy]: MANAGED_BY, [LABEL.owner]: mine, [LABEL.session]: `gone-${run}` };
     jobPod.spec.containers[0]!.command = ["bun", "--version"];
-    await admin.create(jobPath(), { apiVersion: "batch/v1", kind: "Job", metadata: { name: mineJob, labels: jobPod.metadata.labels }, spec: { backoffLimit: 0, template: { metadata: { labels: jobPod.metadata.labels }, spec: jobPod.spec } } });
+    await admin.create(jobPath(), {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: mineJob, labels: jobPod.metadata.labels },
+      spec: { backoffLimit: 0, template: { metadata: { labels: jobPod.metadata.labels }, spec: jobPod.spec } },
+    });
     // Wait until the "done" pods and the Job have finished, so clean sees them as leftovers.
     for (let i = 0; i < 240; i++) {
       const list = await admin.list<{ metadata: { name: string }; status?: { phase?: string } }>(podPath());
@@ -62,7 +76,8 @@ describe.skipIf(!lab)("kfwd clean on the lab", () => {
   }, 90_000);
 
   afterAll(async () => {
-    for (const name of Object.keys(pods)) await admin?.delete(podPath(name), { ignoreNotFound: true, query: { gracePeriodSeconds: 0 } });
+    for (const name of Object.keys(pods))
+      await admin?.delete(podPath(name), { ignoreNotFound: true, query: { gracePeriodSeconds: 0 } });
     await admin?.delete(`/api/v1/namespaces/${ns}`, { ignoreNotFound: true });
   });
 
@@ -70,7 +85,9 @@ describe.skipIf(!lab)("kfwd clean on the lab", () => {
     const r = await kfwd(["clean", "--profile", profile(), "--dry-run"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`would remove pod/${mineDone} in ${ns} (finished`);
-    expect(r.stdout).toMatch(new RegExp(`kept pod/${mineRunning} in ${ns}: (running|starting) for \\d+s \\(younger than 60m\\)`));
+    expect(r.stdout).toMatch(
+      new RegExp(`kept pod/${mineRunning} in ${ns}: (running|starting) for \\d+s \\(younger than 60m\\)`),
+    );
     expect(r.stdout).not.toContain(theirsDone);
     expect(r.stdout).toContain(`would remove job/${mineJob} in ${ns} (finished`);
     // The Job's pod is the Job's business: deleting it alone would only make the Job start another.

@@ -24,7 +24,7 @@ describe("the kfwd Role as the doctor reads it", () => {
 
   test("a malformed Role is an error, not an empty list", () => {
     expect(() => parseRole("kind: Role\n")).toThrow(/no rules list/);
-    expect(() => parseRole("rules:\n  - apiGroups: [\"\"]\n    verbs: [get]\n")).toThrow(/rule 1/);
+    expect(() => parseRole('rules:\n  - apiGroups: [""]\n    verbs: [get]\n')).toThrow(/rule 1/);
   });
 
   test("rulesFor groups missing permissions by group and verbs, and round-trips through YAML", () => {
@@ -56,7 +56,13 @@ describe("doctor output", () => {
     user: { name: "alice", groups: [], source: "server" },
     checks: [
       { id: "cluster", title: "cluster", status: "ok", detail: "Kubernetes v1.33.0" },
-      { id: "permissions", title: "permissions", status: "fail", detail: "1 of 27 missing", missing: [{ verb: "get", group: "", resource: "pods/log" }] },
+      {
+        id: "permissions",
+        title: "permissions",
+        status: "fail",
+        detail: "1 of 27 missing",
+        missing: [{ verb: "get", group: "", resource: "pods/log" }],
+      },
     ],
     missing: [{ verb: "get", group: "", resource: "pods/log" }],
   };

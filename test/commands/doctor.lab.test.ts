@@ -10,7 +10,8 @@ import { kfwd, writeProfile } from "../helpers/kfwd";
 import { namespaceWithRole, requireLabOrSkip } from "../kube/helpers/lab";
 
 const lab = requireLabOrSkip();
-const profileFor = (namespace: string) => writeProfile(`[cluster]\nkubeconfig = "${lab?.restricted}"\nnamespace = "${namespace}"\n`);
+const profileFor = (namespace: string) =>
+  writeProfile(`[cluster]\nkubeconfig = "${lab?.restricted}"\nnamespace = "${namespace}"\n`);
 
 interface DoctorJson {
   ok: boolean;
@@ -21,7 +22,11 @@ interface DoctorJson {
 
 /** A namespace where the restricted user holds the shipped Role minus the rule for one resource. */
 const namespaceWithRoleLacking = (admin: KubeClient, ns: string, resource: string): Promise<void> =>
-  namespaceWithRole(admin, ns, shippedRules().filter((r) => !r.resources.includes(resource)));
+  namespaceWithRole(
+    admin,
+    ns,
+    shippedRules().filter((r) => !r.resources.includes(resource)),
+  );
 
 describe.skipIf(!lab)("kfwd doctor on the lab", () => {
   test("passes with the shipped Role, agent image check included", async () => {
@@ -46,9 +51,13 @@ describe.skipIf(!lab)("kfwd doctor on the lab", () => {
 
     test("names the missing permission in text, exits 1", async () => {
       const r = await kfwd(["doctor", "--no-run-check", profileFor(ns)], { env: { NO_COLOR: "1" } });
-      expect(r.stdout).toMatch(/^FAIL permissions: 1 of \d+ missing in namespace "kfwd-doctor-[a-z0-9]+": get pods\/log$/m);
+      expect(r.stdout).toMatch(
+        /^FAIL permissions: 1 of \d+ missing in namespace "kfwd-doctor-[a-z0-9]+": get pods\/log$/m,
+      );
       expect(r.stdout).toContain(`get pods/log in ${ns}`);
-      expect(r.stdout).toContain(`kubectl -n ${ns} create rolebinding kfwd-missing --role=kfwd-missing --user=kfwd-dev`);
+      expect(r.stdout).toContain(
+        `kubectl -n ${ns} create rolebinding kfwd-missing --role=kfwd-missing --user=kfwd-dev`,
+      );
       expect(r.code).toBe(1);
     }, 30_000);
 
@@ -99,7 +108,9 @@ describe.skipIf(!lab)("kfwd doctor on the lab", () => {
       expect(r.stderr).toContain("pods/exec");
       expect(r.stderr).toMatch(/create|get/);
       expect(r.stderr).toContain("resources:");
-      const left = await admin.list<unknown>(`/apis/batch/v1/namespaces/${ns}/jobs`, { labelSelector: "app.kubernetes.io/managed-by=kfwd" });
+      const left = await admin.list<unknown>(`/apis/batch/v1/namespaces/${ns}/jobs`, {
+        labelSelector: "app.kubernetes.io/managed-by=kfwd",
+      });
       expect(left.items).toEqual([]);
     }, 70_000);
   });

@@ -16,7 +16,9 @@ import { ODD_VALUES } from "../env/values";
 const web = `http://${NAMES.web}:${PORTS.http}/hello`;
 const oddNames = Object.keys(ODD_VALUES);
 /** The values go in through the profile's [env] set; JSON strings are valid TOML basic strings. */
-const oddSet = `{ ${Object.entries(ODD_VALUES).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")} }`;
+const oddSet = `{ ${Object.entries(ODD_VALUES)
+  .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+  .join(", ")} }`;
 // The local target's agent runs as `kfwd` with BUN_BE_BUN=1, and reports its own env as the pod's: left
 // in, a shell that evals it would turn every later `kfwd` into `bun`.
 const exclude = `["HOSTNAME", "HOME", "PATH", "PWD", "OLDPWD", "SHLVL", "TERM", "USER", "LOGNAME", "SHELL", "TMPDIR", "LD_*", "_", "BUN_BE_BUN"]`;
@@ -41,12 +43,19 @@ describe.skipIf(!canMakeNetns())("kfwd env against a local agent in a network na
   });
 
   const shell = (argv: string[]): { stdout: string; stderr: string; status: number | null } =>
-    spawnSync(argv[0] as string, argv.slice(1), { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", XDG_RUNTIME_DIR: xdg } });
+    spawnSync(argv[0] as string, argv.slice(1), {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", XDG_RUNTIME_DIR: xdg },
+    });
 
   test("bash: eval reaches a cluster-only name; --unset removes every variable again", () => {
     const before = shell(["curl", "-sS", "--max-time", "3", web]);
     expect(before.status).not.toBe(0);
-    const r = shell(["bash", "-c", `set -e; eval "$(${KFWD} env ${profile})"; curl -sS --fail ${web}; echo; ${dump}; eval "$(${KFWD} env --unset ${profile})"; ${dump}; echo "proxy:\${http_proxy-unset}"`]);
+    const r = shell([
+      "bash",
+      "-c",
+      `set -e; eval "$(${KFWD} env ${profile})"; curl -sS --fail ${web}; echo; ${dump}; eval "$(${KFWD} env --unset ${profile})"; ${dump}; echo "proxy:\${http_proxy-unset}"`,
+    ]);
     expect(r.stderr).toBe("");
     const [hello, set, unset, proxy] = r.stdout.split("\n").filter(Boolean);
     expect(hello).toContain("hello from the cluster");
@@ -56,7 +65,11 @@ describe.skipIf(!canMakeNetns())("kfwd env against a local agent in a network na
   });
 
   test.skipIf(!HAS_FISH)("fish: source reaches a cluster-only name; --unset removes every variable again", () => {
-    const r = shell(["fish", "-c", `${KFWD} env --format fish ${profile} | source; curl -sS --fail ${web}; echo; ${dump}; ${KFWD} env -f fish --unset ${profile} | source; ${dump}; set -q http_proxy; or echo proxy:unset`]);
+    const r = shell([
+      "fish",
+      "-c",
+      `${KFWD} env --format fish ${profile} | source; curl -sS --fail ${web}; echo; ${dump}; ${KFWD} env -f fish --unset ${profile} | source; ${dump}; set -q http_proxy; or echo proxy:unset`,
+    ]);
     expect(r.stderr).toBe("");
     const [hello, set, unset, proxy] = r.stdout.split("\n").filter(Boolean);
     expect(hello).toContain("hello from the cluster");
@@ -65,7 +78,8 @@ describe.skipIf(!canMakeNetns())("kfwd env against a local agent in a network na
     expect(proxy).toBe("proxy:unset");
   });
 
-  const pick = (all: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(oddNames.map((n) => [n, all[n]]));
+  const pick = (all: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(oddNames.map((n) => [n, all[n]]));
 
   test("json and dotenv (strict parser, and python-dotenv when installed) carry every value unchanged", async () => {
     const json = await kfwd(["env", "--format", "json", profile], { env });
@@ -84,7 +98,12 @@ describe.skipIf(!canMakeNetns())("kfwd env against a local agent in a network na
     const ps = await kfwd(["env", "--format", "powershell", profile], { env });
     expect(pick(strictPowershell(ps.stdout))).toEqual(ODD_VALUES);
     if (HAS_PWSH) {
-      const r = shell(["pwsh", "-NoProfile", "-Command", `${ps.stdout}\n${oddNames.map((n) => `[Console]::Out.Write([Environment]::GetEnvironmentVariable('${n}'))`).join(";")}`]);
+      const r = shell([
+        "pwsh",
+        "-NoProfile",
+        "-Command",
+        `${ps.stdout}\n${oddNames.map((n) => `[Console]::Out.Write([Environment]::GetEnvironmentVariable('${n}'))`).join(";")}`,
+      ]);
       expect(r.stdout).toBe(Object.values(ODD_VALUES).join(""));
     }
   });

@@ -39,7 +39,17 @@ describe.skipIf(!canMakeNetns())("kfwd run against a local agent in a network na
   });
 
   test("HTTPS through an HTTP CONNECT tunnel, certificate checked end to end", async () => {
-    const r = await kfwd(["run", profile, "--", "curl", "-sS", "--fail", "--cacert", cluster.caFile, `https://${NAMES.tls}:${PORTS.https}/hello`]);
+    const r = await kfwd([
+      "run",
+      profile,
+      "--",
+      "curl",
+      "-sS",
+      "--fail",
+      "--cacert",
+      cluster.caFile,
+      `https://${NAMES.tls}:${PORTS.https}/hello`,
+    ]);
     expect(r.stdout).toContain("hello from the cluster");
     expect(r.code).toBe(0);
   });
@@ -52,19 +62,31 @@ describe.skipIf(!canMakeNetns())("kfwd run against a local agent in a network na
   });
 
   test("a Node program speaking SOCKS5 to $KFWD_SOCKS", async () => {
-    const r = await kfwd(["run", profile, "--", "node", join(clients, "node-socks.mjs"), NAMES.echo, String(PORTS.echo)]);
+    const r = await kfwd([
+      "run",
+      profile,
+      "--",
+      "node",
+      join(clients, "node-socks.mjs"),
+      NAMES.echo,
+      String(PORTS.echo),
+    ]);
     expect(r.stdout).toContain("echo: ping from node");
     expect(r.code).toBe(0);
   });
 
   test("500 concurrent connections all complete", async () => {
-    const r = await kfwd(["run", profile, "--", process.execPath, join(clients, "concurrent.ts"), NAMES.echo, "500"], { timeoutMs: 120_000 });
+    const r = await kfwd(["run", profile, "--", process.execPath, join(clients, "concurrent.ts"), NAMES.echo, "500"], {
+      timeoutMs: 120_000,
+    });
     expect(r.stdout).toContain("500/500 echoed");
     expect(r.code).toBe(0);
   }, 130_000);
 
   test("1 GiB each way with matching sha256, half-close included", async () => {
-    const r = await kfwd(["run", profile, "--", process.execPath, join(clients, "transfer.ts"), String(1 << 30)], { timeoutMs: 600_000 });
+    const r = await kfwd(["run", profile, "--", process.execPath, join(clients, "transfer.ts"), String(1 << 30)], {
+      timeoutMs: 600_000,
+    });
     const digests = JSON.parse(r.stdout) as { want: string; uploaded: string; downloaded: string; bodyBytes: number };
     expect(digests.uploaded).toBe(digests.want);
     expect(digests.downloaded).toBe(digests.want);
@@ -98,7 +120,14 @@ describe.skipIf(!canMakeNetns())("kfwd run against a local agent in a network na
   });
 
   test("SIGTERM to kfwd reaches the command; kfwd exits with its code and leaves no agent behind", async () => {
-    const run = kfwd(["run", profile, "--", "sh", "-c", 'trap "echo got-term; exit 42" TERM; echo started; while :; do sleep 0.1; done']);
+    const run = kfwd([
+      "run",
+      profile,
+      "--",
+      "sh",
+      "-c",
+      'trap "echo got-term; exit 42" TERM; echo started; while :; do sleep 0.1; done',
+    ]);
     await waitFor(() => run.child.stdout!.readableLength >= 0 && agentPids(cluster.netns).length > 0);
     await Bun.sleep(500);
     run.child.kill("SIGTERM");
@@ -120,7 +149,9 @@ describe.skipIf(!canMakeNetns())("kfwd run against a local agent in a network na
 /** Processes in the namespace other than the cluster's own services: the agents kfwd started. */
 function agentPids(netns: string): string[] {
   const pids = spawnSync("ip", ["netns", "pids", netns], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-  return pids.filter((pid) => !spawnSync("cat", [`/proc/${pid}/cmdline`], { encoding: "utf8" }).stdout.includes("cluster-services"));
+  return pids.filter(
+    (pid) => !spawnSync("cat", [`/proc/${pid}/cmdline`], { encoding: "utf8" }).stdout.includes("cluster-services"),
+  );
 }
 
 async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {

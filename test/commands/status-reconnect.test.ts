@@ -19,9 +19,14 @@ describe.skipIf(!canMakeNetns())("a session that loses its agent", () => {
   let env: Record<string, string>;
   let profile: string;
   const status = async (): Promise<Array<{ state: string; agent: string; reconnects: number }>> =>
-    JSON.parse((await kfwd(["status", "--json"], { env })).stdout) as Array<{ state: string; agent: string; reconnects: number }>;
+    JSON.parse((await kfwd(["status", "--json"], { env })).stdout) as Array<{
+      state: string;
+      agent: string;
+      reconnects: number;
+    }>;
   const until = async (check: () => Promise<boolean>, ms = 10_000): Promise<void> => {
-    for (const deadline = Date.now() + ms; !(await check()); await Bun.sleep(100)) if (Date.now() > deadline) throw new Error("condition not met in time");
+    for (const deadline = Date.now() + ms; !(await check()); await Bun.sleep(100))
+      if (Date.now() > deadline) throw new Error("condition not met in time");
   };
 
   beforeAll(() => {

@@ -13,8 +13,9 @@ import type { SessionJson } from "../../src/session/status-text";
 
 const web = `http://${NAMES.web}:${PORTS.http}/hello`;
 
-
-const alive = (pid: number): boolean => spawnSync("kill", ["-0", String(pid)]).status === 0 && !/\) Z /.test(spawnSync("cat", [`/proc/${pid}/stat`], { encoding: "utf8" }).stdout);
+const alive = (pid: number): boolean =>
+  spawnSync("kill", ["-0", String(pid)]).status === 0 &&
+  !/\) Z /.test(spawnSync("cat", [`/proc/${pid}/stat`], { encoding: "utf8" }).stdout);
 
 describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a network namespace", () => {
   let cluster: FakeCluster;
@@ -22,13 +23,19 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
   let other: string;
   let xdg: string;
   let env: Record<string, string>;
-  const status = async (): Promise<SessionJson[]> => JSON.parse((await kfwd(["status", "--json"], { env })).stdout) as SessionJson[];
-  const curlThrough = (s: SessionJson): number | null => spawnSync("curl", ["-sS", "--fail", "--max-time", "5", "-x", `socks5h://${s.socks}`, web], { stdio: "ignore" }).status;
+  const status = async (): Promise<SessionJson[]> =>
+    JSON.parse((await kfwd(["status", "--json"], { env })).stdout) as SessionJson[];
+  const curlThrough = (s: SessionJson): number | null =>
+    spawnSync("curl", ["-sS", "--fail", "--max-time", "5", "-x", `socks5h://${s.socks}`, web], { stdio: "ignore" })
+      .status;
 
   beforeAll(async () => {
     cluster = await startFakeCluster();
     // Forwards take fixed ports: one unlikely to be in use, by this test run's pid.
-    shop = localProfile(cluster.netns, `\n[[forward]]\nlocal = ${20000 + (process.pid % 20000)}\nremote = "${NAMES.echo}:${PORTS.echo}"\nname = "echo"\n`);
+    shop = localProfile(
+      cluster.netns,
+      `\n[[forward]]\nlocal = ${20000 + (process.pid % 20000)}\nremote = "${NAMES.echo}:${PORTS.echo}"\nname = "echo"\n`,
+    );
     other = localProfile(cluster.netns);
     xdg = mkdtempSync(join(tmpdir(), "kfwd-xdg-"));
     env = { XDG_RUNTIME_DIR: xdg };
@@ -147,7 +154,9 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     for (const s of before) expect(alive(s.pid)).toBe(false);
     expect(readdirSync(join(xdg, "kfwd"))).toEqual([]);
     // Only the cluster's own services are left in the namespace: every agent went with its session.
-    const pids = spawnSync("ip", ["netns", "pids", cluster.netns], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    const pids = spawnSync("ip", ["netns", "pids", cluster.netns], { encoding: "utf8" })
+      .stdout.split("\n")
+      .filter(Boolean);
     expect(pids.length).toBe(1);
   });
 
@@ -155,7 +164,9 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     const broken = localProfile("kfwd-no-such-netns");
     const r = await kfwd(["up", broken], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Cannot start the local agent in network namespace "kfwd-no-such-netns": it does not exist');
+    expect(r.stderr).toContain(
+      'Cannot start the local agent in network namespace "kfwd-no-such-netns": it does not exist',
+    );
     expect(r.stderr).toContain("hint: Create it with");
     expect(await status()).toEqual([]);
     expect(readdirSync(join(xdg, "kfwd"))).toEqual([]);

@@ -2,7 +2,15 @@
 import { describe, expect, test } from "bun:test";
 import { formatEnv, formatUnset } from "../../src/env/format";
 import { dotenvQuote, fishQuote, powershellQuote, shQuote } from "../../src/env/format-quote";
-import { HAS_FISH, HAS_PWSH, HAS_PYTHON_DOTENV, pythonDotenv, readBack, strictDotenv, strictPowershell } from "./readers";
+import {
+  HAS_FISH,
+  HAS_PWSH,
+  HAS_PYTHON_DOTENV,
+  pythonDotenv,
+  readBack,
+  strictDotenv,
+  strictPowershell,
+} from "./readers";
 import { ODD_VALUES } from "./values";
 
 const names = Object.keys(ODD_VALUES);
@@ -27,7 +35,7 @@ describe("quoting", () => {
     expect(dotenvQuote("a b")).toBe('"a b"');
     expect(dotenvQuote('q"\\\n\r')).toBe('"q\\"\\\\\\n\\r"');
   });
-  test("dotenv: a trailing backslash goes unquoted (both parsers misread \\\\\" at the end), or cannot be written", () => {
+  test('dotenv: a trailing backslash goes unquoted (both parsers misread \\\\" at the end), or cannot be written', () => {
     expect(dotenvQuote("C:\\dir with space\\")).toBe("C:\\dir with space\\");
     expect(dotenvQuote("two\nlines\\")).toBeUndefined();
     expect(dotenvQuote(" lead\\")).toBeUndefined();

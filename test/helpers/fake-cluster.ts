@@ -10,7 +10,11 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 export const CLUSTER_ADDR = "127.0.99.10";
-export const NAMES = { web: "web.shop.svc.cluster.local", echo: "echo.shop.svc.cluster.local", tls: "secure.shop.svc.cluster.local" } as const;
+export const NAMES = {
+  web: "web.shop.svc.cluster.local",
+  echo: "echo.shop.svc.cluster.local",
+  tls: "secure.shop.svc.cluster.local",
+} as const;
 export const PORTS = { http: 8080, https: 8443, echo: 9000, sink: 9001, source: 9002 } as const;
 
 export interface FakeCluster {
@@ -32,14 +36,46 @@ let counter = 0;
 export async function startFakeCluster(): Promise<FakeCluster> {
   const netns = `kfwd-t${process.pid}-${counter++}`;
   const certDir = mkdtempSync(join(tmpdir(), "kfwd-cert-"));
-  sh("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${NAMES.tls}`, "-addext", `subjectAltName=DNS:${NAMES.tls}`, "-keyout", join(certDir, "key.pem"), "-out", join(certDir, "cert.pem")]);
+  sh("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${NAMES.tls}`,
+    "-addext",
+    `subjectAltName=DNS:${NAMES.tls}`,
+    "-keyout",
+    join(certDir, "key.pem"),
+    "-out",
+    join(certDir, "cert.pem"),
+  ]);
   sh("ip", ["netns", "add", netns]);
   sh("ip", ["-n", netns, "link", "set", "lo", "up"]);
   const etc = `/etc/netns/${netns}`;
   mkdirSync(etc, { recursive: true });
-  writeFileSync(join(etc, "hosts"), `127.0.0.1 localhost\n::1 localhost\n${CLUSTER_ADDR} ${Object.values(NAMES).join(" ")}\n`);
+  writeFileSync(
+    join(etc, "hosts"),
+    `127.0.0.1 localhost\n::1 localhost\n${CLUSTER_ADDR} ${Object.values(NAMES).join(" ")}\n`,
+  );
   writeFileSync(join(etc, "resolv.conf"), "nameserver 127.0.0.1\n");
-  const services: ChildProcess = spawn("ip", ["netns", "exec", netns, process.execPath, join(import.meta.dir, "../fixtures/cluster-services.ts"), CLUSTER_ADDR, join(certDir, "cert.pem"), join(certDir, "key.pem")], { stdio: ["ignore", "pipe", "inherit"] });
+  const services: ChildProcess = spawn(
+    "ip",
+    [
+      "netns",
+      "exec",
+      netns,
+      process.execPath,
+      join(import.meta.dir, "../fixtures/cluster-services.ts"),
+      CLUSTER_ADDR,
+      join(certDir, "cert.pem"),
+      join(certDir, "key.pem"),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   const firstLine = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: services.stdout! });
     rl.once("line", resolve);
@@ -53,7 +89,10 @@ export async function startFakeCluster(): Promise<FakeCluster> {
     async stop() {
       services.kill("SIGKILL");
       // Anything still running in the namespace (an agent a test leaked) must not outlive it.
-      spawnSync("ip", ["netns", "pids", netns], { encoding: "utf8" }).stdout?.split("\n").filter(Boolean).forEach((pid) => spawnSync("kill", ["-9", pid]));
+      spawnSync("ip", ["netns", "pids", netns], { encoding: "utf8" })
+        .stdout?.split("\n")
+        .filter(Boolean)
+        .forEach((pid) => spawnSync("kill", ["-9", pid]));
       spawnSync("ip", ["netns", "del", netns]);
       rmSync(etc, { recursive: true, force: true });
       rmSync(certDir, { recursive: true, force: true });

@@ -13,7 +13,10 @@ export interface Result {
   stderr: string;
 }
 
-export function kfwd(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Result> & { child: ChildProcess } {
+export function kfwd(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<Result> & { child: ChildProcess } {
   const child = spawn(KFWD, args, { env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -39,4 +42,5 @@ export function writeProfile(text: string): string {
   return path;
 }
 
-export const localProfile = (netns: string, extra = ""): string => writeProfile(`[target]\nlocal = true\nnetns = "${netns}"\n${extra}`);
+export const localProfile = (netns: string, extra = ""): string =>
+  writeProfile(`[target]\nlocal = true\nnetns = "${netns}"\n${extra}`);

@@ -16,7 +16,9 @@ export function socksConnect(proxy: string, host: string, port: number): Promise
         buffered = buffered.subarray(2);
         stage = 1;
         const name = Buffer.from(host);
-        socket.write(Buffer.concat([Buffer.from([5, 1, 0, 3, name.length]), name, Buffer.from([port >> 8, port & 0xff])]));
+        socket.write(
+          Buffer.concat([Buffer.from([5, 1, 0, 3, name.length]), name, Buffer.from([port >> 8, port & 0xff])]),
+        );
       }
       if (stage === 1 && buffered.length >= 10) {
         if (buffered[1] !== 0) return fail(`CONNECT failed: reply ${buffered[1]}`);

@@ -25,7 +25,11 @@ describe.skipIf(!lab)("token auth and TLS options on the lab cluster", () => {
 
   beforeAll(async () => {
     admin = await KubeClient.fromKubeconfig({ kubeconfig: lab!.admin });
-    await admin.create(apiPath({ resource: "serviceaccounts", namespace: ns }), { apiVersion: "v1", kind: "ServiceAccount", metadata: { name } });
+    await admin.create(apiPath({ resource: "serviceaccounts", namespace: ns }), {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name },
+    });
     await admin.create(apiPath({ group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: ns }), {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
@@ -33,18 +37,26 @@ describe.skipIf(!lab)("token auth and TLS options on the lab cluster", () => {
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "kfwd" },
       subjects: [{ kind: "ServiceAccount", name, namespace: ns }],
     });
-    const tr = await admin.create<{ status: { token: string; expirationTimestamp: string } }>(apiPath({ resource: "serviceaccounts", namespace: ns, name, subresource: "token" }), {
-      apiVersion: "authentication.k8s.io/v1",
-      kind: "TokenRequest",
-      spec: { expirationSeconds: 600 },
-    });
-    writeFileSync(join(dir, "credential.json"), JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: tr.status }));
+    const tr = await admin.create<{ status: { token: string; expirationTimestamp: string } }>(
+      apiPath({ resource: "serviceaccounts", namespace: ns, name, subresource: "token" }),
+      {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: 600 },
+      },
+    );
+    writeFileSync(
+      join(dir, "credential.json"),
+      JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: tr.status }),
+    );
     writeFileSync(join(dir, "plugin.sh"), `#!/bin/sh\necho run >> "${dir}/runs"\ncat "${dir}/credential.json"\n`);
     chmodSync(join(dir, "plugin.sh"), 0o755);
     // The lab's cluster entry (server, CA) with our plugin user, and a second cluster entry using tls-server-name.
     const cluster = loadKubeconfig({ kubeconfig: lab!.admin });
     const c = [...cluster.clusters.values()][0]!;
-    const caData = Buffer.from(c.certificateAuthorityData ?? readFileSync(c.certificateAuthority!, "utf8")).toString("base64");
+    const caData = Buffer.from(c.certificateAuthorityData ?? readFileSync(c.certificateAuthority!, "utf8")).toString(
+      "base64",
+    );
     kubeconfig = join(dir, "kubeconfig");
     writeFileSync(
       kubeconfig,
@@ -75,8 +87,13 @@ contexts:
 
   afterAll(async () => {
     if (!admin) return;
-    await admin.delete(apiPath({ resource: "pods", namespace: ns, name }), { ignoreNotFound: true, query: { gracePeriodSeconds: 0 } });
-    await admin.delete(apiPath({ group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: ns, name }), { ignoreNotFound: true });
+    await admin.delete(apiPath({ resource: "pods", namespace: ns, name }), {
+      ignoreNotFound: true,
+      query: { gracePeriodSeconds: 0 },
+    });
+    await admin.delete(apiPath({ group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: ns, name }), {
+      ignoreNotFound: true,
+    });
     await admin.delete(apiPath({ resource: "serviceaccounts", namespace: ns, name }), { ignoreNotFound: true });
   });
 

@@ -7,17 +7,21 @@ import { rejection } from "../helpers/rejection";
 
 const lab = requireLabOrSkip();
 
-
 describe.skipIf(!lab)("KubeClient on the lab cluster", () => {
   const ns = lab?.namespace ?? "kfwd-e2e";
   const created: string[] = [];
   let restricted: KubeClient;
-  const restrictedClient = async () => (restricted ??= await KubeClient.fromKubeconfig({ kubeconfig: lab!.restricted }));
+  const restrictedClient = async () =>
+    (restricted ??= await KubeClient.fromKubeconfig({ kubeconfig: lab!.restricted }));
 
   afterAll(async () => {
     if (!lab) return;
     const c = await restrictedClient();
-    for (const name of created) await c.delete(apiPath({ resource: "pods", namespace: ns, name }), { ignoreNotFound: true, query: { gracePeriodSeconds: 0 } });
+    for (const name of created)
+      await c.delete(apiPath({ resource: "pods", namespace: ns, name }), {
+        ignoreNotFound: true,
+        query: { gracePeriodSeconds: 0 },
+      });
   });
 
   test("client-certificate auth with the kubeconfig's CA lists pods in the test namespace", async () => {
@@ -46,20 +50,26 @@ describe.skipIf(!lab)("KubeClient on the lab cluster", () => {
     expect(nodes.code).toBe("KFWD_RBAC_FORBIDDEN");
     expect(nodes.message).toContain("at cluster scope");
     expect(nodes.hint).toContain("ClusterRole");
-    const sub = await rejection(c.patch(apiPath({ resource: "pods", namespace: ns, name: "x", subresource: "status" }), {}));
+    const sub = await rejection(
+      c.patch(apiPath({ resource: "pods", namespace: ns, name: "x", subresource: "status" }), {}),
+    );
     expect(sub.code).toBe("KFWD_RBAC_FORBIDDEN");
     expect(sub.hint).toContain('resources: ["pods/status"]');
   });
 
   test("404 is KFWD_NOT_FOUND", async () => {
     const c = await restrictedClient();
-    expect((await rejection(c.get(apiPath({ resource: "pods", namespace: ns, name: "kfwd-no-such-pod" })))).code).toBe("KFWD_NOT_FOUND");
+    expect((await rejection(c.get(apiPath({ resource: "pods", namespace: ns, name: "kfwd-no-such-pod" })))).code).toBe(
+      "KFWD_NOT_FOUND",
+    );
   });
 
   test("selfSubjectAccessReview matches deploy/kfwd-role.yaml", async () => {
     const c = await restrictedClient();
     expect(await c.selfSubjectAccessReview({ verb: "create", resource: "pods", subresource: "exec" })).toBe(true);
-    expect(await c.selfSubjectAccessReview({ verb: "patch", resource: "pods", subresource: "ephemeralcontainers" })).toBe(true);
+    expect(
+      await c.selfSubjectAccessReview({ verb: "patch", resource: "pods", subresource: "ephemeralcontainers" }),
+    ).toBe(true);
     expect(await c.selfSubjectAccessReview({ verb: "update", resource: "deployments", group: "apps" })).toBe(false);
     expect(await c.selfSubjectAccessReview({ verb: "create", resource: "pods", namespace: "kube-system" })).toBe(false);
   });
@@ -78,10 +88,15 @@ describe.skipIf(!lab)("KubeClient on the lab cluster", () => {
     const name = `kfwd-kube-watch-${process.pid}`;
     const events: WatchEvent<{ metadata: { name: string } }>[] = [];
     const abort = new AbortController();
-    const watching = c.watch<{ metadata: { name: string } }>(apiPath({ resource: "pods", namespace: ns }), (ev) => {
-      events.push(ev);
-      if (ev.type === "DELETED" && ev.object.metadata.name === name) abort.abort();
-    }, abort.signal, { fieldSelector: `metadata.name=${name}` });
+    const watching = c.watch<{ metadata: { name: string } }>(
+      apiPath({ resource: "pods", namespace: ns }),
+      (ev) => {
+        events.push(ev);
+        if (ev.type === "DELETED" && ev.object.metadata.name === name) abort.abort();
+      },
+      abort.signal,
+      { fieldSelector: `metadata.name=${name}` },
+    );
     await Bun.sleep(300);
     created.push(name);
     await c.create(apiPath({ resource: "pods", namespace: ns }), idlePod(name));

@@ -33,12 +33,14 @@ function provider(file: string, context: string): CredentialProvider {
   return new CredentialProvider(resolveContext(loadKubeconfig({ kubeconfig: file }), { context }));
 }
 
-
 /** A real plugin: a shell script that logs each run and prints an ExecCredential. */
 function plugin(dir: string, body: string): string {
   mkdirSync(join(dir, "bin"), { recursive: true });
   const p = join(dir, "bin", "plugin.sh");
-  writeFileSync(p, `#!/bin/sh\necho run >> "${join(dir, "runs")}"\nprintf '%s' "$KUBERNETES_EXEC_INFO" > "${join(dir, "info.json")}"\n${body}\n`);
+  writeFileSync(
+    p,
+    `#!/bin/sh\necho run >> "${join(dir, "runs")}"\nprintf '%s' "$KUBERNETES_EXEC_INFO" > "${join(dir, "info.json")}"\n${body}\n`,
+  );
   chmodSync(p, 0o755);
   return p;
 }
@@ -50,10 +52,17 @@ beforeEach(() => clearExecPluginCache());
 describe("exec credential plugins", () => {
   test("token from a real plugin, args and env passed, KUBERNETES_EXEC_INFO set, cached until expiry", async () => {
     const d = mkdtempSync(join(tmpdir(), "kfwd-exec-"));
-    plugin(d, `[ "$1" = get-token ] && [ "$MY_ENV" = yes ] || exit 9\ncat <<EOF\n{"apiVersion":"${V1}","kind":"ExecCredential","status":{"token":"tok-$(cat ${join(d, "runs")} | wc -l | tr -d ' ')","expirationTimestamp":"2999-01-01T00:00:00Z"}}\nEOF`);
-    const f = kubeconfig(d, {
-      p: `exec:\n  apiVersion: ${V1}\n  command: ./bin/plugin.sh\n  args: [get-token]\n  env: [{ name: MY_ENV, value: "yes" }]\n  interactiveMode: Never\n  provideClusterInfo: true`,
-    }, `server: https://k.example:6443\ncertificate-authority-data: ${Buffer.from("CA-PEM").toString("base64")}`);
+    plugin(
+      d,
+      `[ "$1" = get-token ] && [ "$MY_ENV" = yes ] || exit 9\ncat <<EOF\n{"apiVersion":"${V1}","kind":"ExecCredential","status":{"token":"tok-$(cat ${join(d, "runs")} | wc -l | tr -d ' ')","expirationTimestamp":"2999-01-01T00:00:00Z"}}\nEOF`,
+    );
+    const f = kubeconfig(
+      d,
+      {
+        p: `exec:\n  apiVersion: ${V1}\n  command: ./bin/plugin.sh\n  args: [get-token]\n  env: [{ name: MY_ENV, value: "yes" }]\n  interactiveMode: Never\n  provideClusterInfo: true`,
+      },
+      `server: https://k.example:6443\ncertificate-authority-data: ${Buffer.from("CA-PEM").toString("base64")}`,
+    );
     const creds = provider(f, "p");
     const a = await creds.get();
     expect(a.headers.Authorization).toBe("Bearer tok-1");
@@ -63,7 +72,13 @@ describe("exec credential plugins", () => {
     expect(info).toEqual({
       apiVersion: V1,
       kind: "ExecCredential",
-      spec: { interactive: false, cluster: { server: "https://k.example:6443", "certificate-authority-data": Buffer.from("CA-PEM").toString("base64") } },
+      spec: {
+        interactive: false,
+        cluster: {
+          server: "https://k.example:6443",
+          "certificate-authority-data": Buffer.from("CA-PEM").toString("base64"),
+        },
+      },
     });
     // Cached: a second provider for the same config does not run the plugin again.
     expect((await provider(f, "p").get()).headers.Authorization).toBe("Bearer tok-1");
@@ -77,7 +92,10 @@ describe("exec credential plugins", () => {
   test("an expired credential runs the plugin again; client certs from v1beta1", async () => {
     const d = mkdtempSync(join(tmpdir(), "kfwd-exec-"));
     const v1b = "client.authentication.k8s.io/v1beta1";
-    plugin(d, `echo '{"apiVersion":"${v1b}","kind":"ExecCredential","status":{"clientCertificateData":"CERT","clientKeyData":"KEY","expirationTimestamp":"2000-01-01T00:00:00Z"}}'`);
+    plugin(
+      d,
+      `echo '{"apiVersion":"${v1b}","kind":"ExecCredential","status":{"clientCertificateData":"CERT","clientKeyData":"KEY","expirationTimestamp":"2000-01-01T00:00:00Z"}}'`,
+    );
     const f = kubeconfig(d, { p: `exec:\n  apiVersion: ${v1b}\n  command: ${join(d, "bin", "plugin.sh")}` });
     const a = await provider(f, "p").get();
     expect(a).toMatchObject({ cert: "CERT", key: "KEY" });
@@ -114,9 +132,21 @@ describe("exec credential plugins", () => {
   });
 
   test("parseExecCredential validates kind, apiVersion and status", () => {
-    const ok = parseExecCredential(JSON.stringify({ apiVersion: V1, kind: "ExecCredential", status: { token: "t", expirationTimestamp: "2030-01-02T03:04:05Z" } }), V1);
+    const ok = parseExecCredential(
+      JSON.stringify({
+        apiVersion: V1,
+        kind: "ExecCredential",
+        status: { token: "t", expirationTimestamp: "2030-01-02T03:04:05Z" },
+      }),
+      V1,
+    );
     expect(ok).toEqual({ token: "t", expiresAt: Date.parse("2030-01-02T03:04:05Z") });
-    for (const bad of ["not json", JSON.stringify({ apiVersion: V1, kind: "Other", status: { token: "t" } }), JSON.stringify({ apiVersion: V1, kind: "ExecCredential", status: {} }), JSON.stringify({ apiVersion: V1, kind: "ExecCredential", status: { clientCertificateData: "c" } })]) {
+    for (const bad of [
+      "not json",
+      JSON.stringify({ apiVersion: V1, kind: "Other", status: { token: "t" } }),
+      JSON.stringify({ apiVersion: V1, kind: "ExecCredential", status: {} }),
+      JSON.stringify({ apiVersion: V1, kind: "ExecCredential", status: { clientCertificateData: "c" } }),
+    ]) {
       expect(() => parseExecCredential(bad, V1)).toThrow(KfwdError);
     }
   });
@@ -144,7 +174,11 @@ describe("static credentials", () => {
     expect((await provider(f, "tokenfile").get()).headers).toEqual({ Authorization: "Bearer file-token" });
   });
   test("token and impersonation headers", async () => {
-    expect((await provider(f, "token").get()).headers).toEqual({ Authorization: "Bearer inline-token", "Impersonate-User": "alice", "Impersonate-Group": "dev,ops" });
+    expect((await provider(f, "token").get()).headers).toEqual({
+      Authorization: "Bearer inline-token",
+      "Impersonate-User": "alice",
+      "Impersonate-Group": "dev,ops",
+    });
   });
   test("client certificate and key files", async () => {
     const a = await provider(f, "certs").get();
@@ -152,7 +186,9 @@ describe("static credentials", () => {
     expect(a.method).toContain(join(d, "u.crt"));
   });
   test("basic auth", async () => {
-    expect((await provider(f, "basic").get()).headers.Authorization).toBe(`Basic ${Buffer.from("bob:pw").toString("base64")}`);
+    expect((await provider(f, "basic").get()).headers.Authorization).toBe(
+      `Basic ${Buffer.from("bob:pw").toString("base64")}`,
+    );
   });
   test("oidc: a valid id-token is used; an expired one names kubectl/kubelogin and no secret", async () => {
     expect((await provider(f, "oidc").get()).headers.Authorization).toStartWith("Bearer e30.");
@@ -170,11 +206,21 @@ describe("static credentials", () => {
     expect((await rejection(provider(f, "badtokenfile").get())).code).toBe("KFWD_AUTH_FAILED");
   });
   test("server TLS: CA data wins over file, tls-server-name, insecure", () => {
-    const g = kubeconfig(mkdtempSync(join(tmpdir(), "kfwd-tls-")), { u: "token: t" }, `server: https://x\ncertificate-authority-data: ${Buffer.from("CA").toString("base64")}\ncertificate-authority: /nope\ntls-server-name: kubernetes`);
+    const g = kubeconfig(
+      mkdtempSync(join(tmpdir(), "kfwd-tls-")),
+      { u: "token: t" },
+      `server: https://x\ncertificate-authority-data: ${Buffer.from("CA").toString("base64")}\ncertificate-authority: /nope\ntls-server-name: kubernetes`,
+    );
     const t = serverTls(resolveContext(loadKubeconfig({ kubeconfig: g }), { context: "u" }));
     expect(t).toMatchObject({ ca: "CA", serverName: "kubernetes", rejectUnauthorized: true });
     expect(t.caSource).toContain("certificate-authority-data");
-    const h = kubeconfig(mkdtempSync(join(tmpdir(), "kfwd-tls-")), { u: "token: t" }, "server: https://x\ninsecure-skip-tls-verify: true");
-    expect(serverTls(resolveContext(loadKubeconfig({ kubeconfig: h }), { context: "u" })).rejectUnauthorized).toBe(false);
+    const h = kubeconfig(
+      mkdtempSync(join(tmpdir(), "kfwd-tls-")),
+      { u: "token: t" },
+      "server: https://x\ninsecure-skip-tls-verify: true",
+    );
+    expect(serverTls(resolveContext(loadKubeconfig({ kubeconfig: h }), { context: "u" })).rejectUnauthorized).toBe(
+      false,
+    );
   });
 });

@@ -20,14 +20,19 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
   }, 150_000);
 
   afterAll(async () => {
-    await client?.delete(apiPath({ resource: "pods", namespace: ns, name: pod }), { ignoreNotFound: true, query: { gracePeriodSeconds: 0 } });
+    await client?.delete(apiPath({ resource: "pods", namespace: ns, name: pod }), {
+      ignoreNotFound: true,
+      query: { gracePeriodSeconds: 0 },
+    });
   });
 
   test("bun as cat: 10 MiB stdin -> stdout with backpressure on v5, clean exit after half-close", async () => {
     const t = await execTransport(client, { pod, container: "main", command: BUN_CAT });
     expect(t.protocol).toBe("v5.channel.k8s.io");
     const r = await pumpThrough(t, 10 * 1024 * 1024);
-    console.log(`exec round trip: 10 MiB in ${r.seconds.toFixed(2)} s = ${r.mbPerSecond.toFixed(1)} MB/s; write() refused ${r.writesRefused}x, drained ${r.drains}x`);
+    console.log(
+      `exec round trip: 10 MiB in ${r.seconds.toFixed(2)} s = ${r.mbPerSecond.toFixed(1)} MB/s; write() refused ${r.writesRefused}x, drained ${r.drains}x`,
+    );
     expect(r.echoedOk).toBe(true);
     expect(r.closeError).toBeUndefined();
     expect(t.exitStatus).toEqual({ success: true, exitCode: 0 });
@@ -55,7 +60,9 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
       while (drains === before && performance.now() < until) await Bun.sleep(10);
       stalled = drains === before;
     }
-    console.log(`stdin nobody reads: first write() refusal after ${(firstRefusal / 1048576).toFixed(1)} MiB, stalled after ${(accepted / 1048576).toFixed(1)} MiB (${drains} drains)`);
+    console.log(
+      `stdin nobody reads: first write() refusal after ${(firstRefusal / 1048576).toFixed(1)} MiB, stalled after ${(accepted / 1048576).toFixed(1)} MiB (${drains} drains)`,
+    );
     expect(stalled).toBe(true);
     expect(accepted).toBeLessThan(128 * 1024 * 1024);
     const closed = new Promise<Error | undefined>((resolve) => t.onClose(resolve));
@@ -76,7 +83,16 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
 
   test("stderr lines are delivered and a non-zero exit code is parsed", async () => {
     const lines: string[] = [];
-    const t = await execTransport(client, { pod, command: ["bun", "-e", 'console.error("first"); console.error("second"); console.log("out"); process.exitCode = 7'], stdin: false, onStderr: (l) => lines.push(l) });
+    const t = await execTransport(client, {
+      pod,
+      command: [
+        "bun",
+        "-e",
+        'console.error("first"); console.error("second"); console.log("out"); process.exitCode = 7',
+      ],
+      stdin: false,
+      onStderr: (l) => lines.push(l),
+    });
     let out = "";
     t.onData((d) => (out += new TextDecoder().decode(d)));
     const err = await new Promise<Error | undefined>((resolve) => t.onClose(resolve));
@@ -101,7 +117,9 @@ describe.skipIf(!lab)("exec transport on the lab cluster", () => {
     expect(missing).toBeInstanceOf(KfwdError);
     console.log(`missing container: ${(missing as KfwdError).code}: ${(missing as KfwdError).message}`);
     expect((missing as KfwdError).message).toContain("nope");
-    const forbidden = await execTransport(client, { namespace: "kube-system", pod: "x", command: BUN_CAT }).catch((e: unknown) => e);
+    const forbidden = await execTransport(client, { namespace: "kube-system", pod: "x", command: BUN_CAT }).catch(
+      (e: unknown) => e,
+    );
     expect((forbidden as KfwdError).code).toBe("KFWD_RBAC_FORBIDDEN");
     expect((forbidden as KfwdError).hint).toContain('resources: ["pods/exec"]');
   }, 30_000);

@@ -12,9 +12,23 @@ describe("exec protocol pieces", () => {
   test("status: Success, NonZeroExitCode with its code, other failures", () => {
     const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
     expect(parseExecStatus(enc({ metadata: {}, status: "Success" }))).toEqual({ success: true, exitCode: 0 });
-    expect(parseExecStatus(enc({ status: "Failure", reason: "NonZeroExitCode", message: "m", details: { causes: [{ reason: "ExitCode", message: "137" }] } }))).toEqual({ success: false, exitCode: 137, reason: "NonZeroExitCode", message: "m" });
-    expect(parseExecStatus(enc({ status: "Failure", reason: "InternalError", message: "container not found" })).exitCode).toBeUndefined();
-    expect(parseExecStatus(new TextEncoder().encode("plain text error"))).toMatchObject({ success: false, message: "plain text error" });
+    expect(
+      parseExecStatus(
+        enc({
+          status: "Failure",
+          reason: "NonZeroExitCode",
+          message: "m",
+          details: { causes: [{ reason: "ExitCode", message: "137" }] },
+        }),
+      ),
+    ).toEqual({ success: false, exitCode: 137, reason: "NonZeroExitCode", message: "m" });
+    expect(
+      parseExecStatus(enc({ status: "Failure", reason: "InternalError", message: "container not found" })).exitCode,
+    ).toBeUndefined();
+    expect(parseExecStatus(new TextEncoder().encode("plain text error"))).toMatchObject({
+      success: false,
+      message: "plain text error",
+    });
   });
 
   test("line splitter: partial lines, CRLF, UTF-8 split across chunks", () => {
@@ -62,7 +76,11 @@ describe.skipIf(!hasOpenssl)("exec transport against a local WebSocket API serve
 
   test("stderr lines go to onStderr; a non-zero exit is an ExecExitError with the code", async () => {
     const lines: string[] = [];
-    const t: ExecTransport = await execTransport(client, { pod: "p", command: ["fail"], onStderr: (l) => lines.push(l) });
+    const t: ExecTransport = await execTransport(client, {
+      pod: "p",
+      command: ["fail"],
+      onStderr: (l) => lines.push(l),
+    });
     const err = await new Promise<Error | undefined>((resolve) => t.onClose(resolve));
     expect(lines).toEqual(["boom 1", "boom 2", "partial"]);
     expect(err).toBeInstanceOf(ExecExitError);

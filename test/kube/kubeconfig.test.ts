@@ -71,9 +71,18 @@ users:
 
 describe("kubeconfig files", () => {
   test("explicit path wins over KUBECONFIG; KUBECONFIG over ~/.kube/config; duplicates dropped", () => {
-    expect(kubeconfigPaths({ kubeconfig: "/x/config", env: { KUBECONFIG: "/y" } })).toEqual({ paths: ["/x/config"], source: "explicit" });
-    expect(kubeconfigPaths({ env: { KUBECONFIG: "/a::/b:/a" } })).toEqual({ paths: ["/a", "/b"], source: "KUBECONFIG" });
-    expect(kubeconfigPaths({ env: {}, home: "/home/u" })).toEqual({ paths: ["/home/u/.kube/config"], source: "default" });
+    expect(kubeconfigPaths({ kubeconfig: "/x/config", env: { KUBECONFIG: "/y" } })).toEqual({
+      paths: ["/x/config"],
+      source: "explicit",
+    });
+    expect(kubeconfigPaths({ env: { KUBECONFIG: "/a::/b:/a" } })).toEqual({
+      paths: ["/a", "/b"],
+      source: "KUBECONFIG",
+    });
+    expect(kubeconfigPaths({ env: {}, home: "/home/u" })).toEqual({
+      paths: ["/home/u/.kube/config"],
+      source: "default",
+    });
     expect(kubeconfigPaths({ env: { KUBECONFIG: "" }, home: "/h" }).source).toBe("default");
   });
 
@@ -110,8 +119,15 @@ describe("kubeconfig files", () => {
     const a = write(join(d, "one", "a.yaml"), A);
     const b = write(join(d, "b.yaml"), B);
     const cfg = loadKubeconfig({ env: { KUBECONFIG: `${a}:${b}` } });
-    expect(cfg.clusters.get("c1")).toMatchObject({ certificateAuthority: join(d, "one", "certs", "ca.crt"), tlsServerName: "kubernetes" });
-    expect(cfg.users.get("u1")).toMatchObject({ clientCertificate: join(d, "one", "certs", "u1.crt"), clientKey: "/abs/u1.key", tokenFile: join(d, "one", "token") });
+    expect(cfg.clusters.get("c1")).toMatchObject({
+      certificateAuthority: join(d, "one", "certs", "ca.crt"),
+      tlsServerName: "kubernetes",
+    });
+    expect(cfg.users.get("u1")).toMatchObject({
+      clientCertificate: join(d, "one", "certs", "u1.crt"),
+      clientKey: "/abs/u1.key",
+      tokenFile: join(d, "one", "token"),
+    });
     expect(cfg.clusters.get("c2")?.certificateAuthorityData).toContain("BEGIN CERTIFICATE");
     expect(cfg.users.get("u2")).toMatchObject({ clientCertificateData: "CERT-B", clientKeyData: "KEY-B" });
   });
@@ -151,7 +167,12 @@ describe("choosing a context", () => {
   const cfg = loadKubeconfig({ env: { KUBECONFIG: `${a}:${b}` } });
 
   test("current context with its namespace; explicit context; namespace override; default namespace", () => {
-    expect(resolveContext(cfg)).toMatchObject({ contextName: "a", clusterName: "c1", userName: "u1", namespace: "team-a" });
+    expect(resolveContext(cfg)).toMatchObject({
+      contextName: "a",
+      clusterName: "c1",
+      userName: "u1",
+      namespace: "team-a",
+    });
     expect(resolveContext(cfg, { context: "b" })).toMatchObject({ contextName: "b", namespace: "default" });
     expect(resolveContext(cfg, { context: "b" }).cluster.server).toBe("https://b.example");
     expect(resolveContext(cfg, { namespace: "other" }).namespace).toBe("other");
@@ -172,12 +193,20 @@ describe("choosing a context", () => {
   });
 
   test("a context whose user or cluster is missing is invalid", () => {
-    const f = write(join(d, "dangling.yaml"), `contexts:\n- name: x\n  context: { cluster: nope, user: u }\nclusters: []\n`);
+    const f = write(
+      join(d, "dangling.yaml"),
+      `contexts:\n- name: x\n  context: { cluster: nope, user: u }\nclusters: []\n`,
+    );
     const e = errorOf(() => resolveContext(loadKubeconfig({ kubeconfig: f }), { context: "x" }));
     expect(e.code).toBe("KFWD_KUBECONFIG_INVALID");
     expect(e.message).toContain('cluster "nope"');
-    const g = write(join(d, "dangling2.yaml"), `contexts:\n- name: x\n  context: { cluster: c, user: ghost }\nclusters:\n- name: c\n  cluster: { server: https://c }\n`);
-    expect(errorOf(() => resolveContext(loadKubeconfig({ kubeconfig: g }), { context: "x" })).message).toContain('user "ghost"');
+    const g = write(
+      join(d, "dangling2.yaml"),
+      `contexts:\n- name: x\n  context: { cluster: c, user: ghost }\nclusters:\n- name: c\n  cluster: { server: https://c }\n`,
+    );
+    expect(errorOf(() => resolveContext(loadKubeconfig({ kubeconfig: g }), { context: "x" })).message).toContain(
+      'user "ghost"',
+    );
   });
 });
 
@@ -193,7 +222,13 @@ describe("kubeconfig errors", () => {
 
   test("bad YAML, wrong shapes and bad base64 are KFWD_KUBECONFIG_INVALID", () => {
     const d = tmp();
-    for (const text of ["clusters: [", "- just a list", "clusters: 3", "users:\n- name: u\n  user: { client-key-data: '***' }", "clusters:\n- cluster: { server: x }"]) {
+    for (const text of [
+      "clusters: [",
+      "- just a list",
+      "clusters: 3",
+      "users:\n- name: u\n  user: { client-key-data: '***' }",
+      "clusters:\n- cluster: { server: x }",
+    ]) {
       const f = write(join(d, "bad.yaml"), text);
       expect(errorOf(() => loadKubeconfig({ kubeconfig: f })).code).toBe("KFWD_KUBECONFIG_INVALID");
     }
@@ -207,7 +242,10 @@ describe("kubeconfig errors", () => {
 
   test("secrets never appear in error messages", () => {
     const d = tmp();
-    const f = write(join(d, "s.yaml"), `users:\n- name: u\n  user: { token: SECRET-TOKEN, password: SECRET-PW }\ncontexts:\n- name: x\n  context: { cluster: missing, user: u }\n`);
+    const f = write(
+      join(d, "s.yaml"),
+      `users:\n- name: u\n  user: { token: SECRET-TOKEN, password: SECRET-PW }\ncontexts:\n- name: x\n  context: { cluster: missing, user: u }\n`,
+    );
     const e = errorOf(() => resolveContext(loadKubeconfig({ kubeconfig: f }), { context: "x" }));
     expect(`${e.message} ${e.hint}`).not.toContain("SECRET");
   });

@@ -12,7 +12,15 @@ describe.skipIf(noLab)("lab cluster", () => {
   });
 
   test("cluster DNS is available", async () => {
-    const out = await kubectlOk(["-n", "kube-system", "get", "deployment", "coredns", "-o", "jsonpath={.status.availableReplicas}"]);
+    const out = await kubectlOk([
+      "-n",
+      "kube-system",
+      "get",
+      "deployment",
+      "coredns",
+      "-o",
+      "jsonpath={.status.availableReplicas}",
+    ]);
     expect(Number(out)).toBeGreaterThanOrEqual(1);
   });
 
@@ -36,7 +44,11 @@ describe.skipIf(noLab)("lab cluster", () => {
     // The same pod made compliant is accepted (so the rejection was PSA's, not RBAC's).
     const ok = {
       ...pod,
-      spec: { containers: [{ name: "app", image: TESTAPP_IMAGE, securityContext: { ...RESTRICTED_CONTAINER, runAsUser: 65532 } }] },
+      spec: {
+        containers: [
+          { name: "app", image: TESTAPP_IMAGE, securityContext: { ...RESTRICTED_CONTAINER, runAsUser: 65532 } },
+        ],
+      },
     };
     await kubectlOk(["create", "--dry-run=server", "-f", "-"], { as: "restricted", stdin: JSON.stringify(ok) });
   });

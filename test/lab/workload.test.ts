@@ -5,8 +5,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import {
-  apply, BUN_IMAGE, bunInPod, bunPod, kubectl, kubectlOk, lab, noLab, NAMESPACE, podIPs, RESTRICTED_CONTAINER,
-  testappObjects, uniqueName,
+  apply,
+  BUN_IMAGE,
+  bunInPod,
+  bunPod,
+  kubectl,
+  kubectlOk,
+  lab,
+  noLab,
+  NAMESPACE,
+  podIPs,
+  RESTRICTED_CONTAINER,
+  testappObjects,
+  uniqueName,
 } from "./lab";
 
 const app = uniqueName("testapp");
@@ -34,7 +45,14 @@ describe.skipIf(noLab)("lab workload", () => {
   test("from a pod, the Service's DNS names answer", async () => {
     // kube-proxy programs a new Service's rules asynchronously: wait for the first answer, as any client would.
     const deadline = Date.now() + 15_000;
-    while ((await bunInPod(client, `try { await fetch("http://${app}:8080/hello"); console.log("up") } catch { console.log("down") }`)).trim() !== "up") {
+    while (
+      (
+        await bunInPod(
+          client,
+          `try { await fetch("http://${app}:8080/hello"); console.log("up") } catch { console.log("down") }`,
+        )
+      ).trim() !== "up"
+    ) {
       if (Date.now() > deadline) throw new Error(`service ${app} never answered from a pod`);
       await Bun.sleep(500);
     }
@@ -61,12 +79,15 @@ describe.skipIf(noLab)("lab workload", () => {
   }, 30_000);
 
   test("the image's ENV reaches the container", async () => {
-    const out = await bunInPod(client, `console.log(await (await fetch("http://${app}:8080/env/KFWD_IMAGE_ENV")).text())`);
+    const out = await bunInPod(
+      client,
+      `console.log(await (await fetch("http://${app}:8080/env/KFWD_IMAGE_ENV")).text())`,
+    );
     expect(out.trim()).toBe("from-image");
   });
 
   test("kubectl exec works with the restricted kubeconfig, stdin and stdout", async () => {
-    const payload = "x".repeat(100_000) + "\nend\n";
+    const payload = `${"x".repeat(100_000)}\nend\n`;
     const r = await kubectl(
       ["exec", "-i", client, "--", "/usr/local/bin/bun", "-e", "process.stdin.pipe(process.stdout)"],
       { as: "restricted", stdin: payload },
@@ -92,19 +113,37 @@ describe.skipIf(noLab)("lab workload", () => {
         ],
       },
     };
-    await kubectlOk(["patch", "pod", pod, "--subresource=ephemeralcontainers", "--type=strategic", "-p", JSON.stringify(patch)], {
-      as: "restricted",
-    });
+    await kubectlOk(
+      ["patch", "pod", pod, "--subresource=ephemeralcontainers", "--type=strategic", "-p", JSON.stringify(patch)],
+      {
+        as: "restricted",
+      },
+    );
     let running = false;
     for (let i = 0; i < 60 && !running; i++) {
-      const state = await kubectlOk(["get", "pod", pod, "-o", "jsonpath={.status.ephemeralContainerStatuses[0].state}"]);
+      const state = await kubectlOk([
+        "get",
+        "pod",
+        pod,
+        "-o",
+        "jsonpath={.status.ephemeralContainerStatuses[0].state}",
+      ]);
       running = state.includes("running");
       if (!running) await Bun.sleep(500);
     }
     expect(running).toBe(true);
     // Same UID as the target, sharing its PID namespace: the app is PID 1, its environ holds the image's ENV.
     const env = await kubectlOk(
-      ["exec", pod, "-c", "probe", "--", "/usr/local/bin/bun", "-e", `process.stdout.write(require("fs").readFileSync("/proc/1/environ", "utf8"))`],
+      [
+        "exec",
+        pod,
+        "-c",
+        "probe",
+        "--",
+        "/usr/local/bin/bun",
+        "-e",
+        `process.stdout.write(require("fs").readFileSync("/proc/1/environ", "utf8"))`,
+      ],
       { as: "restricted" },
     );
     expect(env.split("\0")).toContain("KFWD_IMAGE_ENV=from-image");
@@ -115,8 +154,7 @@ describe.skipIf(noLab)("lab workload", () => {
     // for this check and the port-forward benchmark baseline; kfwd itself never needs it.
     if (!lab) throw new Error("unreachable");
     const pf = Bun.spawn(
-      [lab.kubectl, "--kubeconfig", lab.restricted, "-n", NAMESPACE,
-        "port-forward", `service/${app}`, ":8080"],
+      [lab.kubectl, "--kubeconfig", lab.restricted, "-n", NAMESPACE, "port-forward", `service/${app}`, ":8080"],
       { stdout: "pipe", stderr: "pipe" },
     );
     try {
@@ -158,7 +196,14 @@ describe.skipIf(noLab)("lab workload", () => {
     });
 
     test("the kubelet on the node is not", async () => {
-      const ip = (await kubectlOk(["get", "nodes", "-o", "jsonpath={.items[0].status.addresses[?(@.type=='InternalIP')].address}"])).trim();
+      const ip = (
+        await kubectlOk([
+          "get",
+          "nodes",
+          "-o",
+          "jsonpath={.items[0].status.addresses[?(@.type=='InternalIP')].address}",
+        ])
+      ).trim();
       expect(await tcpConnects(ip, 10250)).toBe(false);
     });
 
@@ -168,7 +213,14 @@ describe.skipIf(noLab)("lab workload", () => {
       const svcIP = (await kubectlOk(["get", "service", app, "-o", "jsonpath={.spec.clusterIP}"])).trim();
       const ips = [svcIP, ...(await podIPs(app)).values()];
       expect(ips.length).toBe(3);
-      const node = (await kubectlOk(["get", "nodes", "-o", "jsonpath={.items[0].status.addresses[?(@.type=='InternalIP')].address}"])).trim();
+      const node = (
+        await kubectlOk([
+          "get",
+          "nodes",
+          "-o",
+          "jsonpath={.items[0].status.addresses[?(@.type=='InternalIP')].address}",
+        ])
+      ).trim();
       for (const ip of ips) {
         const route = Bun.spawnSync(["ip", "-o", "route", "get", ip]).stdout.toString();
         expect(route).not.toContain(`via ${node}`);
@@ -178,7 +230,14 @@ describe.skipIf(noLab)("lab workload", () => {
 
     test("even with a route through the node, pod and Service IPs do not answer", async () => {
       if (process.getuid?.() !== 0) return; // adding a route needs root; the routing check above still ran
-      const node = (await kubectlOk(["get", "nodes", "-o", "jsonpath={.items[0].status.addresses[?(@.type=='InternalIP')].address}"])).trim();
+      const node = (
+        await kubectlOk([
+          "get",
+          "nodes",
+          "-o",
+          "jsonpath={.items[0].status.addresses[?(@.type=='InternalIP')].address}",
+        ])
+      ).trim();
       const svcIP = (await kubectlOk(["get", "service", app, "-o", "jsonpath={.spec.clusterIP}"])).trim();
       const podIP = [...(await podIPs(app)).values()][0] ?? "";
       for (const ip of [svcIP, podIP]) {

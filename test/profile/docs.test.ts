@@ -58,9 +58,19 @@ test("config.example.toml mentions every schema key, and only schema keys", asyn
   const mentioned = mentionedKeys(await readFile(root("config.example.toml"), "utf8"));
   const schemaKeys = new Map(Object.entries(profileSchema).map(([name, s]) => [name, new Set(Object.keys(s.fields))]));
   for (const [name, keys] of schemaKeys) {
-    for (const key of keys) expect({ section: name, key, mentioned: mentioned.get(name)?.has(key) ?? false }).toEqual({ section: name, key, mentioned: true });
+    for (const key of keys)
+      expect({ section: name, key, mentioned: mentioned.get(name)?.has(key) ?? false }).toEqual({
+        section: name,
+        key,
+        mentioned: true,
+      });
   }
   for (const [section, keys] of mentioned) {
-    for (const key of keys) expect({ section, key, inSchema: schemaKeys.get(section)?.has(key) ?? false }).toEqual({ section, key, inSchema: true });
+    for (const key of keys)
+      expect({ section, key, inSchema: schemaKeys.get(section)?.has(key) ?? false }).toEqual({
+        section,
+        key,
+        inSchema: true,
+      });
   }
 });

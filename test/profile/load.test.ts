@@ -12,12 +12,26 @@ describe("defaults", () => {
     expect(p.id).toMatch(/^[0-9a-f]{10}$/);
     expect(p.cluster).toEqual({});
     expect(p.target).toEqual({ kind: "none" });
-    expect(p.agent).toEqual({ placement: "auto", image: DEFAULT_AGENT_IMAGE, bun: "bun", idle_timeout: 30_000, start_timeout: 60_000, cpu: "500m", memory: "128Mi" });
+    expect(p.agent).toEqual({
+      placement: "auto",
+      image: DEFAULT_AGENT_IMAGE,
+      bun: "bun",
+      idle_timeout: 30_000,
+      start_timeout: 60_000,
+      cpu: "500m",
+      memory: "128Mi",
+    });
     expect(p.env.include).toEqual(["*"]);
     expect(p.env.exclude).toContain("PATH");
     expect(p.env.exclude.some((g) => g.startsWith("KUBERNETES") || g.includes("SERVICE"))).toBe(false);
     expect(p.env.set).toEqual({});
-    expect(p.proxy).toEqual({ socks: { host: "127.0.0.1", port: 0 }, http: { host: "127.0.0.1", port: 0 }, expose: false, cluster: ["*"], direct: [] });
+    expect(p.proxy).toEqual({
+      socks: { host: "127.0.0.1", port: 0 },
+      http: { host: "127.0.0.1", port: 0 },
+      expose: false,
+      cluster: ["*"],
+      direct: [],
+    });
     expect(p.forward).toEqual([]);
   });
 
@@ -44,7 +58,10 @@ remote = "redis:6379"
 describe("target", () => {
   const cases: [string, Profile["target"]][] = [
     ['pod = "web-1"', { kind: "pod", name: "web-1" }],
-    ['workload = "deployment/checkout"\ncontainer = "app"', { kind: "workload", workload: "deployment", name: "checkout", container: "app" }],
+    [
+      'workload = "deployment/checkout"\ncontainer = "app"',
+      { kind: "workload", workload: "deployment", name: "checkout", container: "app" },
+    ],
     ['workload = "statefulset/db"', { kind: "workload", workload: "statefulset", name: "db" }],
     ['workload = "replicaset/x"', { kind: "workload", workload: "replicaset", name: "x" }],
     ['service = "checkout"', { kind: "service", name: "checkout" }],
@@ -55,8 +72,12 @@ describe("target", () => {
   test.each(cases)("%p", (body, target) => expect(ok(`[target]\n${body}`).target).toEqual(target));
 
   test("conflicting kinds name both keys", () => {
-    expect(problem('[target]\npod = "a"\nservice = "b"')).toContain('Conflicting keys "target.pod" and "target.service"');
-    expect(problem('[target]\nworkload = "deployment/a"\nlocal = true')).toMatch(/profile\.toml:3:1: target\.local: Conflicting keys "target\.workload" and "target\.local"/);
+    expect(problem('[target]\npod = "a"\nservice = "b"')).toContain(
+      'Conflicting keys "target.pod" and "target.service"',
+    );
+    expect(problem('[target]\nworkload = "deployment/a"\nlocal = true')).toMatch(
+      /profile\.toml:3:1: target\.local: Conflicting keys "target\.workload" and "target\.local"/,
+    );
   });
 
   test("workload kind is validated", () => {
@@ -70,7 +91,9 @@ describe("target", () => {
   test("netns needs local; container needs a pod target", () => {
     expect(problem('[target]\nnetns = "lab"')).toContain('"target.netns" only applies with "target.local = true"');
     expect(problem('[target]\nlocal = true\ncontainer = "app"')).toContain("a local target has no containers");
-    expect(problem('[target]\ncontainer = "app"')).toContain('"target.container" needs a pod, workload or service target');
+    expect(problem('[target]\ncontainer = "app"')).toContain(
+      '"target.container" needs a pod, workload or service target',
+    );
   });
 
   test("the id depends on the path and the target", () => {
@@ -82,10 +105,12 @@ describe("target", () => {
 describe("agent", () => {
   test("enum with a suggestion", () => {
     const line = problem('[agent]\nplacement = "ephemeal"');
-    expect(line).toContain('agent.placement: "ephemeal" is not one of "auto", "ephemeral", "pod". Did you mean "ephemeral"?');
+    expect(line).toContain(
+      'agent.placement: "ephemeal" is not one of "auto", "ephemeral", "pod". Did you mean "ephemeral"?',
+    );
   });
   test("durations and quantities", () => {
-    expect(problem('[agent]\nidle_timeout = 30')).toContain('Expected a duration string like "30s", got 30 (integer)');
+    expect(problem("[agent]\nidle_timeout = 30")).toContain('Expected a duration string like "30s", got 30 (integer)');
     expect(problem('[agent]\nstart_timeout = "1 minute"')).toContain('Cannot parse duration "1 minute"');
     expect(problem('[agent]\nmemory = "128MB"')).toContain('"128MB" is not a Kubernetes quantity');
     expect(ok('[agent]\nstart_timeout = "1m30s"').agent.start_timeout).toBe(90_000);
@@ -103,8 +128,12 @@ describe("env", () => {
     expect(Object.getPrototypeOf(set)).toBe(Object.prototype);
   });
   test("bad items point at the item", () => {
-    expect(problem('[env]\nexclude = [\n  "A",\n  "B=C",\n]')).toMatch(/profile\.toml:4:3: env\.exclude\[1\]: .*cannot contain '='/);
-    expect(problem("[env]\nset = { LOG_LEVEL = 1 }")).toMatch(/profile\.toml:2:9: env\.set\.LOG_LEVEL: Expected string values/);
+    expect(problem('[env]\nexclude = [\n  "A",\n  "B=C",\n]')).toMatch(
+      /profile\.toml:4:3: env\.exclude\[1\]: .*cannot contain '='/,
+    );
+    expect(problem("[env]\nset = { LOG_LEVEL = 1 }")).toMatch(
+      /profile\.toml:2:9: env\.set\.LOG_LEVEL: Expected string values/,
+    );
     expect(problem('[env]\nset = { "A*" = "x" }')).toContain("a variable name, not a glob");
     expect(problem('[env]\ninclude = "*"')).toContain('Expected an array of strings, got "*" (string)');
   });
@@ -123,7 +152,9 @@ describe("proxy", () => {
     expect(ok('[proxy]\nusername = "u"\npassword = "p"').proxy.auth).toEqual({ username: "u", password: "p" });
   });
   test("route lists take globs, IPs and CIDRs", () => {
-    expect(ok('[proxy]\ncluster = ["*.svc.cluster.local", "10.96.0.0/12", "fd00::/8"]\ndirect = ["10.0.0.1"]').proxy.cluster).toHaveLength(3);
+    expect(
+      ok('[proxy]\ncluster = ["*.svc.cluster.local", "10.96.0.0/12", "fd00::/8"]\ndirect = ["10.0.0.1"]').proxy.cluster,
+    ).toHaveLength(3);
     expect(problem('[proxy]\ncluster = ["10.96.0.0/40"]')).toContain("proxy.cluster[0]");
     expect(problem('[proxy]\ndirect = ["http://x"]')).toContain("proxy.direct[0]");
   });
@@ -131,19 +162,29 @@ describe("proxy", () => {
 
 describe("forward", () => {
   test("required keys, ranges, loopback only", () => {
-    expect(problem("[[forward]]\nlocal = 5432")).toMatch(/profile\.toml:1:1: forward\[0\]\.remote: Missing required key "remote".*Add remote = "postgres\.db:5432"/);
+    expect(problem("[[forward]]\nlocal = 5432")).toMatch(
+      /profile\.toml:1:1: forward\[0\]\.remote: Missing required key "remote".*Add remote = "postgres\.db:5432"/,
+    );
     expect(problem('[[forward]]\nlocal = 70000\nremote = "a:1"')).toContain("Port 70000 is out of range 1..65535");
     expect(problem('[[forward]]\nlocal = 0\nremote = "a:1"')).toContain("out of range");
     expect(problem('[[forward]]\nlocal = "0.0.0.0:5432"\nremote = "a:1"')).toContain("not a loopback address");
     expect(problem('[[forward]]\nlocal = 1\nremote = "db:0"')).toContain("forward[0].remote");
   });
   test("duplicate ports name both entries, with the second's line", () => {
-    const line = problem('[[forward]]\nlocal = 5432\nremote = "a:1"\n\n[[forward]]\nlocal = "127.0.0.1:5432"\nremote = "b:1"\n');
-    expect(line).toContain('profile.toml:6:1: forward[1].local: Port 5432 is used by both "forward[0].local" and "forward[1].local"');
-    expect(problem('[proxy]\nsocks = "127.0.0.1:1080"\n[[forward]]\nlocal = 1080\nremote = "a:1"')).toContain('"proxy.socks" and "forward[0].local"');
+    const line = problem(
+      '[[forward]]\nlocal = 5432\nremote = "a:1"\n\n[[forward]]\nlocal = "127.0.0.1:5432"\nremote = "b:1"\n',
+    );
+    expect(line).toContain(
+      'profile.toml:6:1: forward[1].local: Port 5432 is used by both "forward[0].local" and "forward[1].local"',
+    );
+    expect(problem('[proxy]\nsocks = "127.0.0.1:1080"\n[[forward]]\nlocal = 1080\nremote = "a:1"')).toContain(
+      '"proxy.socks" and "forward[0].local"',
+    );
   });
   test("a bad entry is reported beside the other problems", () => {
-    const lines = problems('[target]\npod = "a"\nservice = "b"\n[proxy]\nsocks = "x"\n[[forward]]\nlocal = 70000\nremote = "a:1"\n[[forward]]\nlocal = 1\nremote = "b:1"');
+    const lines = problems(
+      '[target]\npod = "a"\nservice = "b"\n[proxy]\nsocks = "x"\n[[forward]]\nlocal = 70000\nremote = "a:1"\n[[forward]]\nlocal = 1\nremote = "b:1"',
+    );
     expect(lines.map((l) => l.split(": ")[1])).toEqual(["target.service", "proxy.socks", "forward[0].local"]);
   });
   test("forward must be an array of tables", () => {
@@ -161,13 +202,21 @@ describe("unknown keys", () => {
   });
   test("a key in the wrong section names its section", () => {
     expect(problem('[target]\nnamespace = "shop"')).toContain('"namespace" belongs in [cluster]');
-    expect(problem('namespace = "shop"')).toContain('"namespace" belongs in [cluster]: move it below a [cluster] header.');
+    expect(problem('namespace = "shop"')).toContain(
+      '"namespace" belongs in [cluster]: move it below a [cluster] header.',
+    );
   });
   test("unknown sections, and keys nothing resembles", () => {
-    expect(problem('[clustr]\nnamespace = "a"')).toMatch(/profile\.toml:1:1: clustr: Unknown table "clustr". Did you mean "cluster"\?/);
-    expect(problem("[incoming]\nport = 1")).toContain("Known sections: [cluster], [target], [agent], [env], [proxy], [[forward]].");
+    expect(problem('[clustr]\nnamespace = "a"')).toMatch(
+      /profile\.toml:1:1: clustr: Unknown table "clustr". Did you mean "cluster"\?/,
+    );
+    expect(problem("[incoming]\nport = 1")).toContain(
+      "Known sections: [cluster], [target], [agent], [env], [proxy], [[forward]].",
+    );
     expect(problem("[proxy]\nzzz = 1")).toContain("Known keys in [proxy]: socks, http, expose");
-    expect(problem('[[forward]]\nlocal = 1\nremote = "a:1"\nlabel = "x"')).toContain('forward[0].label: Unknown key "label" in [[forward]] entry 0');
+    expect(problem('[[forward]]\nlocal = 1\nremote = "a:1"\nlabel = "x"')).toContain(
+      'forward[0].label: Unknown key "label" in [[forward]] entry 0',
+    );
   });
   test("dotted keys and inline tables are located too", () => {
     expect(problem('cluster.namspace = "a"')).toContain(":1:1: cluster.namspace:");

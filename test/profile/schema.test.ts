@@ -7,7 +7,8 @@ test("every example in the schema is a valid value (error fixes quote them)", ()
   for (const [name, section] of Object.entries(profileSchema)) {
     for (const [key, f] of Object.entries(section.fields)) {
       expect(() => f.read(f.example, { dir: "/" }), `${name}.${key}`).not.toThrow();
-      if (f.default !== undefined) expect(() => f.read(f.default as never, { dir: "/" }), `${name}.${key} default`).not.toThrow();
+      if (f.default !== undefined)
+        expect(() => f.read(f.default as never, { dir: "/" }), `${name}.${key} default`).not.toThrow();
     }
   }
 });
@@ -28,9 +29,24 @@ type Expected = {
     | { kind: "service"; name: string; container?: string }
     | { kind: "local"; netns?: string }
     | { kind: "none" };
-  agent: { placement: "auto" | "ephemeral" | "pod"; image: string; bun: string; idle_timeout: number; start_timeout: number; cpu: string; memory: string };
+  agent: {
+    placement: "auto" | "ephemeral" | "pod";
+    image: string;
+    bun: string;
+    idle_timeout: number;
+    start_timeout: number;
+    cpu: string;
+    memory: string;
+  };
   env: { include: string[]; exclude: string[]; set: Record<string, string> };
-  proxy: { socks: HostPort; http: HostPort; expose: boolean; cluster: string[]; direct: string[]; auth?: { username: string; password: string } };
+  proxy: {
+    socks: HostPort;
+    http: HostPort;
+    expose: boolean;
+    cluster: string[];
+    direct: string[];
+    auth?: { username: string; password: string };
+  };
   forward: { local: HostPort; remote: HostPort; name?: string }[];
 };
 

@@ -32,9 +32,12 @@ describe("parseHostPort", () => {
     expect(() => parseHostPort("127.0.0.1:0")).toThrow(/ports are 1\.\.65535/);
     expect(parseHostPort("127.0.0.1:0", { allowPortZero: true })).toEqual({ host: "127.0.0.1", port: 0 });
   });
-  test.each(["db", "db:", ":80", "db:65536", "::1:80", "[db]:80", "a b:80", "db:80:90", "db:x"])("rejects %p", (text) => {
-    expect(() => parseHostPort(text)).toThrow(/Cannot (parse address|use port)/);
-  });
+  test.each(["db", "db:", ":80", "db:65536", "::1:80", "[db]:80", "a b:80", "db:80:90", "db:x"])(
+    "rejects %p",
+    (text) => {
+      expect(() => parseHostPort(text)).toThrow(/Cannot (parse address|use port)/);
+    },
+  );
 });
 
 test("loopback hosts", () => {
@@ -47,7 +50,8 @@ test("CIDRs and destination patterns", () => {
   expect(cidrProblem("fd00::/8")).toBeUndefined();
   expect(cidrProblem("10.96.0.0/33")).toContain("0..32");
   expect(cidrProblem("10.96.0/12")).toContain("not an IP");
-  for (const p of ["*", "*.svc.cluster.local", "db-?", "10.0.0.1", "::1", "10.0.0.0/8"]) expect(destinationPatternProblem(p)).toBeUndefined();
+  for (const p of ["*", "*.svc.cluster.local", "db-?", "10.0.0.1", "::1", "10.0.0.0/8"])
+    expect(destinationPatternProblem(p)).toBeUndefined();
   for (const p of ["a b", "http://x", "10.0.0.0/99", "[x]"]) expect(destinationPatternProblem(p)).toBeString();
 });
 

@@ -14,7 +14,8 @@ function feed<T>(reader: HeadReader<T>, text: string, size: number) {
   const bytes = Buffer.from(text, "latin1");
   for (let i = 0; i < bytes.length; i += size) {
     const got = reader.push(bytes.subarray(i, i + size));
-    if (got !== undefined) return { head: got.head, rest: Buffer.concat([got.rest, bytes.subarray(i + size)]).toString() };
+    if (got !== undefined)
+      return { head: got.head, rest: Buffer.concat([got.rest, bytes.subarray(i + size)]).toString() };
   }
   return undefined;
 }
@@ -37,7 +38,11 @@ describe("HeadReader", () => {
         method: "POST",
         target: "http://h/p",
         version: "1.1",
-        headers: [["Host", "h"], ["X-A", "spaced"], ["Content-Length", "3"]],
+        headers: [
+          ["Host", "h"],
+          ["X-A", "spaced"],
+          ["Content-Length", "3"],
+        ],
       });
       expect(got?.rest).toBe("abcNEXT");
     }
@@ -56,9 +61,9 @@ describe("HeadReader", () => {
     expect(() => new HeadReader(parseRequestHead).push(Buffer.from("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n"))).toThrow(
       HttpParseError,
     );
-    expect(() => new HeadReader(parseRequestHead).push(Buffer.from("GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n"))).toThrow(
-      HttpParseError,
-    );
+    expect(() =>
+      new HeadReader(parseRequestHead).push(Buffer.from("GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n")),
+    ).toThrow(HttpParseError);
     expect(() => new HeadReader(parseResponseHead).push(Buffer.from("SSH-2.0-OpenSSH\r\n"))).toThrow(
       expect.objectContaining({ status: 502 }),
     );
@@ -74,7 +79,8 @@ describe("HeadReader", () => {
   });
 });
 
-const req = (headers: string) => feed(new HeadReader(parseRequestHead), `POST http://h/ HTTP/1.1\r\n${headers}\r\n`, 100)!.head;
+const req = (headers: string) =>
+  feed(new HeadReader(parseRequestHead), `POST http://h/ HTTP/1.1\r\n${headers}\r\n`, 100)!.head;
 const res = (status: number, headers = "") =>
   feed(new HeadReader(parseResponseHead), `HTTP/1.1 ${status} X\r\n${headers}\r\n`, 100)!.head;
 
@@ -92,9 +98,12 @@ describe("message framing (RFC 9112 §6.3)", () => {
 
   test("responses", () => {
     expect(responseFraming(res(200, "Content-Length: 5\r\n"), "HEAD")).toEqual({ type: "none" });
-    for (const s of [100, 101, 204, 304]) expect(responseFraming(res(s, "Content-Length: 5\r\n"), "GET")).toEqual({ type: "none" });
+    for (const s of [100, 101, 204, 304])
+      expect(responseFraming(res(s, "Content-Length: 5\r\n"), "GET")).toEqual({ type: "none" });
     expect(responseFraming(res(200, "Content-Length: 5\r\n"), "GET")).toEqual({ type: "length", length: 5 });
-    expect(responseFraming(res(200, "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"), "GET")).toEqual({ type: "chunked" });
+    expect(responseFraming(res(200, "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"), "GET")).toEqual({
+      type: "chunked",
+    });
     expect(responseFraming(res(200, "Transfer-Encoding: gzip\r\n"), "GET")).toEqual({ type: "close" });
     expect(responseFraming(res(200), "GET")).toEqual({ type: "close" });
   });

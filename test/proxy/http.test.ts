@@ -123,8 +123,22 @@ async function serve(server: net.Server): Promise<number> {
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "kfwd-proxy-"));
   const made = await run([
-    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tls.cluster.test",
-    "-addext", "subjectAltName=DNS:tls.cluster.test", "-keyout", join(tmp, "key.pem"), "-out", join(tmp, "cert.pem"),
+    "openssl",
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=tls.cluster.test",
+    "-addext",
+    "subjectAltName=DNS:tls.cluster.test",
+    "-keyout",
+    join(tmp, "key.pem"),
+    "-out",
+    join(tmp, "cert.pem"),
   ]);
   if (made.code !== 0) throw new Error(made.stderr);
   const tls = https.createServer(
@@ -164,7 +178,12 @@ describe("HTTP proxy with real clients", () => {
   });
 
   test("curl: different hosts on one client connection", async () => {
-    const r = await curl("-v", "http://svc.cluster.test:8080/a", "http://other.cluster.test/b", "http://svc.cluster.test:8080/c");
+    const r = await curl(
+      "-v",
+      "http://svc.cluster.test:8080/a",
+      "http://other.cluster.test/b",
+      "http://svc.cluster.test:8080/c",
+    );
     expect(r.stdout).toBe(
       "GET /a host=svc.cluster.test:8080 body=GET /b host=other.cluster.test body=GET /c host=svc.cluster.test:8080 body=",
     );
@@ -174,9 +193,21 @@ describe("HTTP proxy with real clients", () => {
   test("curl: request bodies with Content-Length and chunked, Expect: 100-continue", async () => {
     const sized = await curl("--data-binary", "sized body", "http://svc.cluster.test/post");
     expect(sized.stdout).toBe("POST /post host=svc.cluster.test body=sized body");
-    const chunked = await curl("-H", "Transfer-Encoding: chunked", "--data-binary", "chunked body", "http://svc.cluster.test/c");
+    const chunked = await curl(
+      "-H",
+      "Transfer-Encoding: chunked",
+      "--data-binary",
+      "chunked body",
+      "http://svc.cluster.test/c",
+    );
     expect(chunked.stdout).toBe("POST /c host=svc.cluster.test body=chunked body");
-    const expect100 = await curl("-H", "Expect: 100-continue", "--data-binary", "after continue", "http://svc.cluster.test/e");
+    const expect100 = await curl(
+      "-H",
+      "Expect: 100-continue",
+      "--data-binary",
+      "after continue",
+      "http://svc.cluster.test/e",
+    );
     expect(expect100.stdout).toBe("POST /e host=svc.cluster.test body=after continue");
   });
 
@@ -223,11 +254,17 @@ print(opener.open("http://svc.cluster.test/py-post", data=b"from python").read()
 `;
     const r = await run(["python3", "-c", script, `http://127.0.0.1:${proxy.port}`]);
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("GET /py host=svc.cluster.test body=\nPOST /py-post host=svc.cluster.test body=from python\n");
+    expect(r.stdout).toBe(
+      "GET /py host=svc.cluster.test body=\nPOST /py-post host=svc.cluster.test body=from python\n",
+    );
   });
 
   test("64 MiB response streams through", async () => {
-    const r = await run(["sh", "-c", `curl -sS -x http://127.0.0.1:${proxy.port} http://svc.cluster.test/big/64 | sha256sum`]);
+    const r = await run([
+      "sh",
+      "-c",
+      `curl -sS -x http://127.0.0.1:${proxy.port} http://svc.cluster.test/big/64 | sha256sum`,
+    ]);
     const expected = new Bun.CryptoHasher("sha256").update(Buffer.alloc(64 << 20, 97)).digest("hex");
     expect(r.stdout.split(" ")[0]).toBe(expected);
   }, 60_000);
@@ -235,12 +272,15 @@ print(opener.open("http://svc.cluster.test/py-post", data=b"from python").read()
 
 describe("HTTP proxy protocol details", () => {
   test("CONNECT: bytes pipelined after the head are forwarded", async () => {
-    const reply = await rawExchange(proxy.port, "CONNECT echo.cluster.test:7 HTTP/1.1\r\nHost: x\r\n\r\nearly bytes", { end: true });
+    const reply = await rawExchange(proxy.port, "CONNECT echo.cluster.test:7 HTTP/1.1\r\nHost: x\r\n\r\nearly bytes", {
+      end: true,
+    });
     expect(reply.toString()).toBe("HTTP/1.1 200 Connection Established\r\n\r\nearly bytes");
   });
 
   test("Upgrade over an absolute URI: 101, then bytes pass through both ways", async () => {
-    const req = "GET http://ws.cluster.test/chat HTTP/1.1\r\nHost: ws\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nframe-1";
+    const req =
+      "GET http://ws.cluster.test/chat HTTP/1.1\r\nHost: ws\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nframe-1";
     const reply = (await rawExchange(proxy.port, req, { end: true })).toString();
     expect(reply).toMatch(/^HTTP\/1.1 101 Switching Protocols\r\n/);
     expect(reply).toContain("Upgrade: echo\r\nConnection: Upgrade\r\n\r\nframe-1");
@@ -274,7 +314,11 @@ describe("HTTP proxy protocol details", () => {
   });
 
   test("a request written one byte at a time", async () => {
-    const reply = await slowClient(proxy.port, [..."GET http://svc.cluster.test/slow HTTP/1.1\r\nConnection: close\r\n\r\n"], 1);
+    const reply = await slowClient(
+      proxy.port,
+      [..."GET http://svc.cluster.test/slow HTTP/1.1\r\nConnection: close\r\n\r\n"],
+      1,
+    );
     expect(reply).toEndWith("\r\n\r\nGET /slow host=svc.cluster.test body=");
   });
 
@@ -292,9 +336,13 @@ describe("HTTP proxy protocol details", () => {
   });
 
   test("garbage and truncated requests close that connection only", async () => {
-    expect((await rawExchange(proxy.port, "\x16\x03\x01garbage\r\n")).toString()).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+    expect((await rawExchange(proxy.port, "\x16\x03\x01garbage\r\n")).toString()).toMatch(
+      /^HTTP\/1.1 400 Bad Request\r\n/,
+    );
     expect((await rawExchange(proxy.port, "GET /origin-form HTTP/1.1\r\n\r\n")).toString()).toMatch(/^HTTP\/1.1 400 /);
-    expect((await rawExchange(proxy.port, "GET http://svc.cluster.test/ HTT", { end: true })).toString()).toMatch(/^HTTP\/1.1 400 /);
+    expect((await rawExchange(proxy.port, "GET http://svc.cluster.test/ HTT", { end: true })).toString()).toMatch(
+      /^HTTP\/1.1 400 /,
+    );
     const bad = "POST http://svc.cluster.test/ HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
     expect((await rawExchange(proxy.port, bad)).toString()).toMatch(/^HTTP\/1.1 400 /);
     expect((await curl("http://svc.cluster.test/alive")).stdout).toBe("GET /alive host=svc.cluster.test body=");
@@ -325,10 +373,26 @@ describe("HTTP proxy authentication", () => {
   afterAll(() => authed.close());
 
   test("right credentials pass, wrong or missing ones get 407 with Proxy-Authenticate", async () => {
-    const ok = await run(["curl", "-sS", "-x", `http://127.0.0.1:${authed.port}`, "-U", "dev:s3cret", "http://svc.cluster.test/x"]);
+    const ok = await run([
+      "curl",
+      "-sS",
+      "-x",
+      `http://127.0.0.1:${authed.port}`,
+      "-U",
+      "dev:s3cret",
+      "http://svc.cluster.test/x",
+    ]);
     expect(ok.stdout).toBe("GET /x host=svc.cluster.test body=");
     for (const creds of [["-U", "dev:wrong"], []]) {
-      const r = await run(["curl", "-sS", "-i", "-x", `http://127.0.0.1:${authed.port}`, ...creds, "http://svc.cluster.test/x"]);
+      const r = await run([
+        "curl",
+        "-sS",
+        "-i",
+        "-x",
+        `http://127.0.0.1:${authed.port}`,
+        ...creds,
+        "http://svc.cluster.test/x",
+      ]);
       expect(r.stdout).toMatch(/^HTTP\/1.1 407 Proxy Authentication Required\r\n/);
       expect(r.stdout).toContain('Proxy-Authenticate: Basic realm="kfwd"');
     }

@@ -9,10 +9,27 @@ describe("RouteTable", () => {
   test("defaults: loopback direct, everything else to the cluster", () => {
     const t = new RouteTable({ cluster: [], direct: [] });
     expect(DEFAULT_DIRECT).toEqual(["localhost", "*.localhost", "127.0.0.0/8", "::1"]);
-    for (const h of ["localhost", "LOCALHOST.", "app.localhost", "127.0.0.1", "127.9.9.9", "::1", "[::1]", "::ffff:127.0.0.1"]) {
+    for (const h of [
+      "localhost",
+      "LOCALHOST.",
+      "app.localhost",
+      "127.0.0.1",
+      "127.9.9.9",
+      "::1",
+      "[::1]",
+      "::ffff:127.0.0.1",
+    ]) {
       expect(t.decide(h)).toBe("direct");
     }
-    for (const h of ["checkout", "checkout.shop.svc.cluster.local", "10.96.0.1", "8.8.8.8", "fd00::1", "example.com", "localhost.example.com"]) {
+    for (const h of [
+      "checkout",
+      "checkout.shop.svc.cluster.local",
+      "10.96.0.1",
+      "8.8.8.8",
+      "fd00::1",
+      "example.com",
+      "localhost.example.com",
+    ]) {
       expect(t.decide(h)).toBe("cluster");
     }
   });
@@ -75,17 +92,24 @@ describe("RouteTable", () => {
 
   test("invalid rules are rejected with a KfwdError", () => {
     for (const bad of ["10.0.0.0/33", "a b", "http://x", "fd00::/129", "host/path"]) {
-      expect(() => new RouteTable({ cluster: [bad], direct: [] })).toThrow(expect.objectContaining({ code: "KFWD_ROUTE_INVALID" }));
+      expect(() => new RouteTable({ cluster: [bad], direct: [] })).toThrow(
+        expect.objectContaining({ code: "KFWD_ROUTE_INVALID" }),
+      );
     }
   });
 
   test("routingDialer sends each destination to the dialer the table picks", async () => {
     const calls: string[] = [];
-    const fake = (name: string): Dialer => (dest) => {
-      calls.push(`${name}:${dest.host}`);
-      return Promise.reject(new Error("not dialing in this test"));
-    };
-    const dial = routingDialer(new RouteTable({ cluster: [], direct: [] }), { cluster: fake("cluster"), direct: fake("direct") });
+    const fake =
+      (name: string): Dialer =>
+      (dest) => {
+        calls.push(`${name}:${dest.host}`);
+        return Promise.reject(new Error("not dialing in this test"));
+      };
+    const dial = routingDialer(new RouteTable({ cluster: [], direct: [] }), {
+      cluster: fake("cluster"),
+      direct: fake("direct"),
+    });
     await dial({ host: "localhost", port: 1 }).catch(() => {});
     await dial({ host: "api.svc", port: 1 }).catch(() => {});
     expect(calls).toEqual(["direct:localhost", "cluster:api.svc"]);
@@ -122,6 +146,8 @@ describe("directDialer", () => {
     s.destroy();
     await closeServer(server);
     await expect(dial({ host: "127.0.0.1", port })).rejects.toMatchObject({ code: DIAL_ERROR.refused });
-    await expect(dial({ host: "no-such-host.invalid", port: 80 })).rejects.toMatchObject({ code: DIAL_ERROR.nameNotFound });
+    await expect(dial({ host: "no-such-host.invalid", port: 80 })).rejects.toMatchObject({
+      code: DIAL_ERROR.nameNotFound,
+    });
   });
 });

@@ -17,13 +17,27 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const stats: SessionStats = { pid: 1, state: "up", agent: "a", uptimeMs: 5, openStreams: 2, bytesSent: 3, bytesReceived: 4, rttMs: 0.5, reconnects: 0 };
+const stats: SessionStats = {
+  pid: 1,
+  state: "up",
+  agent: "a",
+  uptimeMs: 5,
+  openStreams: 2,
+  bytesSent: 3,
+  bytesReceived: 4,
+  rttMs: 0.5,
+  reconnects: 0,
+};
 
 describe("control socket", () => {
   test("status, env and stop; the socket is 0600; stop runs after the reply", async () => {
     const path = socketPath();
     let stopped = 0;
-    const server = await serveControl(path, { status: () => ({ stats }), env: () => ({ env: { A: "it's\n" } }), stop: () => stopped++ });
+    const server = await serveControl(path, {
+      status: () => ({ stats }),
+      env: () => ({ env: { A: "it's\n" } }),
+      stop: () => stopped++,
+    });
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect((await controlRequest(path, "status")).stats).toEqual(stats);
     expect((await controlRequest(path, "env")).env).toEqual({ A: "it's\n" });
@@ -42,7 +56,11 @@ describe("control socket", () => {
   });
 
   test("nobody listening is 'dead'; a silent peer is 'timeout'; garbage is 'protocol'", async () => {
-    const kind = (p: Promise<unknown>): Promise<string> => p.then(() => "ok", (e: unknown) => (e instanceof ControlError ? e.kind : String(e)));
+    const kind = (p: Promise<unknown>): Promise<string> =>
+      p.then(
+        () => "ok",
+        (e: unknown) => (e instanceof ControlError ? e.kind : String(e)),
+      );
     expect(await kind(controlRequest(socketPath(), "status"))).toBe("dead");
 
     const silentPath = socketPath();
@@ -64,7 +82,9 @@ describe("control socket", () => {
     const reply = await new Promise<string>((resolve) => {
       const c = createConnection({ path }, () => c.write('{"v":99,"op":"status"}\n'));
       let text = "";
-      c.setEncoding("utf8").on("data", (d: string) => (text += d)).on("close", () => resolve(text));
+      c.setEncoding("utf8")
+        .on("data", (d: string) => (text += d))
+        .on("close", () => resolve(text));
     });
     expect(JSON.parse(reply)).toEqual({ v: 1, ok: false, error: "unsupported version 99" });
     await server.close();

@@ -6,7 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { daemonEnv } from "../../src/session/daemon-spawn";
 import { isAlive, tryLock } from "../../src/session/pid";
-import { listStates, readState, removeSessionFiles, sessionPaths, stateDir, writeState, type SessionState } from "../../src/session/state";
+import {
+  listStates,
+  readState,
+  removeSessionFiles,
+  sessionPaths,
+  stateDir,
+  writeState,
+  type SessionState,
+} from "../../src/session/state";
 
 let xdg: string;
 const saved = process.env.XDG_RUNTIME_DIR;
@@ -44,7 +52,14 @@ describe("state directory", () => {
   });
 
   test("without XDG_RUNTIME_DIR: /tmp/kfwd-<uid>", () => {
-    const r = spawnSync(process.execPath, ["-e", `import { stateDir } from "${join(import.meta.dir, "../../src/session/state.ts")}"; console.log(stateDir())`], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    const r = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `import { stateDir } from "${join(import.meta.dir, "../../src/session/state.ts")}"; console.log(stateDir())`,
+      ],
+      { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } },
+    );
     expect(r.stdout.trim()).toBe(`/tmp/kfwd-${process.getuid?.()}`);
   });
 
@@ -54,7 +69,11 @@ describe("state directory", () => {
     writeFileSync(sessionPaths("aaaa").log, "log");
     expect(statSync(sessionPaths("aaaa").state).mode & 0o777).toBe(0o600);
     expect(readState("aaaa")?.profilePath).toBe("/p/aaaa.toml");
-    expect(listStates().map((s) => s.profileId).sort()).toEqual(["aaaa", "bbbb"]);
+    expect(
+      listStates()
+        .map((s) => s.profileId)
+        .sort(),
+    ).toEqual(["aaaa", "bbbb"]);
     removeSessionFiles("aaaa");
     removeSessionFiles("bbbb");
     expect(readdirSync(stateDir())).toEqual([]);
@@ -73,7 +92,10 @@ describe("processes", () => {
     expect(isAlive(0)).toBe(false);
     // `sleep 0` exits at once, and its parent (sh, replaced by `sleep 2`) never waits for it: a zombie.
     const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 2"], { stdio: ["ignore", "pipe", "ignore"] });
-    const zombie = Number.parseInt(await new Promise<string>((r) => parent.stdout!.once("data", (d: Buffer) => r(d.toString()))), 10);
+    const zombie = Number.parseInt(
+      await new Promise<string>((r) => parent.stdout!.once("data", (d: Buffer) => r(d.toString()))),
+      10,
+    );
     await Bun.sleep(200);
     expect(readFileSync(`/proc/${zombie}/stat`, "utf8")).toContain(") Z ");
     expect(isAlive(zombie)).toBe(false);
@@ -96,7 +118,14 @@ describe("processes", () => {
 
 describe("the background process's environment", () => {
   test("drops another session's proxy variables, and only in a shell that has them", () => {
-    const inSession = { PATH: "/bin", KFWD_SOCKS: "127.0.0.1:1", KFWD_HTTP: "127.0.0.1:2", http_proxy: "http://127.0.0.1:2", ALL_PROXY: "socks5h://127.0.0.1:1", NO_PROXY: "localhost" };
+    const inSession = {
+      PATH: "/bin",
+      KFWD_SOCKS: "127.0.0.1:1",
+      KFWD_HTTP: "127.0.0.1:2",
+      http_proxy: "http://127.0.0.1:2",
+      ALL_PROXY: "socks5h://127.0.0.1:1",
+      NO_PROXY: "localhost",
+    };
     expect(daemonEnv(inSession)).toEqual({ PATH: "/bin" });
     const corporate = { PATH: "/bin", HTTPS_PROXY: "http://proxy.corp:3128" };
     expect(daemonEnv(corporate)).toEqual(corporate);

@@ -14,7 +14,9 @@ interface Decoded {
 
 function collect(): { decoder: FrameDecoder; frames: Decoded[] } {
   const frames: Decoded[] = [];
-  const decoder = new FrameDecoder((type, flags, id, payload) => frames.push({ type, flags, id, payload: Buffer.from(payload) }));
+  const decoder = new FrameDecoder((type, flags, id, payload) =>
+    frames.push({ type, flags, id, payload: Buffer.from(payload) }),
+  );
   return { decoder, frames };
 }
 
@@ -35,7 +37,10 @@ describe("frame codec", () => {
     expect(decodeOpen(encodeOpen({ host: "::1", port: 65535 }))).toEqual({ host: "::1", port: 65535 });
     const call = SAMPLE_FRAMES.find((s) => s.name === "call")!;
     expect(decodeCallHead(call.payload).method).toBe("resolve");
-    expect(decodeReason(SAMPLE_FRAMES.find((s) => s.name === "reset")!.payload)).toEqual({ reason: 1, message: "connect ECONNREFUSED" });
+    expect(decodeReason(SAMPLE_FRAMES.find((s) => s.name === "reset")!.payload)).toEqual({
+      reason: 1,
+      message: "connect ECONNREFUSED",
+    });
   });
 
   test("byte-by-byte feeding asks for more until a frame is complete", () => {
@@ -62,10 +67,24 @@ describe("frame codec", () => {
     const payload = Buffer.alloc(MAX_PAYLOAD);
     for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
     const data = encodeFrame(FrameType.DATA, 0x01, 5, payload);
-    const all = Buffer.concat([encodeSample(SAMPLE_FRAMES[1]!), data, encodeFrame(FrameType.DATA, 0x01, 7), encodeSample(SAMPLE_FRAMES[5]!)]);
-    for (const cuts of [[3], [HEADER_SIZE + 20], [40, 41, 5000, 20000], [all.length - HEADER_SIZE - 20], Array.from({ length: 200 }, (_, i) => i * 171)]) {
+    const all = Buffer.concat([
+      encodeSample(SAMPLE_FRAMES[1]!),
+      data,
+      encodeFrame(FrameType.DATA, 0x01, 7),
+      encodeSample(SAMPLE_FRAMES[5]!),
+    ]);
+    for (const cuts of [
+      [3],
+      [HEADER_SIZE + 20],
+      [40, 41, 5000, 20000],
+      [all.length - HEADER_SIZE - 20],
+      Array.from({ length: 200 }, (_, i) => i * 171),
+    ]) {
       const frames: Decoded[] = [];
-      const decoder = new FrameDecoder((type, flags, id, p) => frames.push({ type, flags, id, payload: Buffer.from(p) }), { splitData: true });
+      const decoder = new FrameDecoder(
+        (type, flags, id, p) => frames.push({ type, flags, id, payload: Buffer.from(p) }),
+        { splitData: true },
+      );
       let at = 0;
       for (const cut of [...cuts, all.length]) {
         decoder.push(all.subarray(at, cut));

@@ -21,7 +21,7 @@ function currentEncoding(): Record<string, string> {
 describe("golden frames", () => {
   test(`the encoding of protocol version ${PROTOCOL_VERSION} matches its fixture`, () => {
     const path = fixturePath(PROTOCOL_VERSION);
-    if (!existsSync(path) && process.env["KFWD_WRITE_GOLDEN"] === "1") {
+    if (!existsSync(path) && process.env.KFWD_WRITE_GOLDEN === "1") {
       writeFileSync(path, `${JSON.stringify(currentEncoding(), null, 2)}\n`);
     }
     expect(existsSync(path)).toBe(true);

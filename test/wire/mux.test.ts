@@ -112,14 +112,15 @@ describe("mux session", () => {
       handlers: {
         env: () => ({ env: { BIG: big } }),
         resolve: ({ name }) => {
-          if (name === "nope") throw new KfwdError("KFWD_RESOLVE_NAME_NOT_FOUND", `Cannot resolve "${name}"`, "check it");
+          if (name === "nope")
+            throw new KfwdError("KFWD_RESOLVE_NAME_NOT_FOUND", `Cannot resolve "${name}"`, "check it");
           return { addresses: [{ address: "10.0.0.1", family: 4 }] };
         },
       },
     });
     expect((await client.ready).capabilities).toEqual(["call:env", "call:resolve"]);
     expect(await client.call("resolve", { name: "db" })).toEqual({ addresses: [{ address: "10.0.0.1", family: 4 }] });
-    expect((await client.call("env", {})).env["BIG"]).toBe(big);
+    expect((await client.call("env", {})).env.BIG).toBe(big);
     const error = (await client.call("resolve", { name: "nope" }).catch((e: unknown) => e)) as KfwdError;
     expect(error).toBeInstanceOf(KfwdError);
     expect([error.code, error.hint]).toEqual(["KFWD_RESOLVE_NAME_NOT_FOUND", "check it"]);

@@ -47,7 +47,8 @@ export async function execAgent(home: AgentHome, open: () => Promise<ExecTranspo
           transport.close();
           throw startFailure;
         }
-        const retry = e instanceof ExecExitError && e.status.exitCode === undefined && NOT_STARTED.test(e.status.message ?? "");
+        const retry =
+          e instanceof ExecExitError && e.status.exitCode === undefined && NOT_STARTED.test(e.status.message ?? "");
         if (!retry || (running && ++afterRunning > TRIES_AFTER_RUNNING)) return transport;
       }
       await Bun.sleep(RETRY_MS);

@@ -34,7 +34,11 @@ export function agentLabels(o: AgentSpecOptions): Record<string, string> {
 }
 
 export function agentAnnotations(o: AgentSpecOptions): Record<string, string> {
-  return { [ANNOTATION.owner]: o.owner.name, [ANNOTATION.profile]: o.profilePath, [ANNOTATION.startedAt]: new Date().toISOString() };
+  return {
+    [ANNOTATION.owner]: o.owner.name,
+    [ANNOTATION.profile]: o.profilePath,
+    [ANNOTATION.startedAt]: new Date().toISOString(),
+  };
 }
 
 function kfwdEnv(o: AgentSpecOptions, target: EnvVar[], extra: EnvVar[] = []): EnvVar[] {
@@ -64,7 +68,11 @@ const restricted = (uid: number, gid?: number) => ({
  * and its pod — the cleanup that works after kill -9. activeDeadlineSeconds is the backstop should the keeper
  * never exit.
  */
-export function agentJob(name: string, o: AgentSpecOptions, target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> }): Record<string, unknown> {
+export function agentJob(
+  name: string,
+  o: AgentSpecOptions,
+  target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> },
+): Record<string, unknown> {
   const labels = agentLabels(o);
   const podSpec = {
     restartPolicy: "Never",
@@ -110,7 +118,13 @@ export function jobPodForDryRun(job: Record<string, unknown>, name: string): Rec
  * target's UID (and GID when known) lets it read /proc/<pid>/environ. Ephemeral containers may not set
  * resources (a Kubernetes rule), so [agent] cpu/memory do not apply here.
  */
-export function agentEphemeralContainer(name: string, o: AgentSpecOptions, pod: Pod, container: Container, env: Pick<Container, "env" | "envFrom">): Record<string, unknown> {
+export function agentEphemeralContainer(
+  name: string,
+  o: AgentSpecOptions,
+  pod: Pod,
+  container: Container,
+  env: Pick<Container, "env" | "envFrom">,
+): Record<string, unknown> {
   const { uid, gid } = effectiveIds(pod, container);
   return {
     name,

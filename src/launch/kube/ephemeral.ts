@@ -29,12 +29,18 @@ export async function startEphemeralAgent(o: EphemeralOptions): Promise<AgentHom
   const container = pod.spec.containers.find((c) => c.name === o.target.container);
   if (!container) throw new Error(`container ${o.target.container} vanished from the pod spec`);
   if (effectiveIds(pod, container).uid === undefined) {
-    o.warn(`The target container "${container.name}" sets no runAsUser (its image decides the UID), so the agent cannot match it and may not read the process env; kfwd then uses the env from the pod spec.`);
+    o.warn(
+      `The target container "${container.name}" sets no runAsUser (its image decides the UID), so the agent cannot match it and may not read the process env; kfwd then uses the env from the pod spec.`,
+    );
   }
   const spec = agentEphemeralContainer(o.name, o.spec, pod, container, envForEphemeral(container));
   o.progress(`Adding ephemeral container ${o.name} to pod ${podName} (image ${o.spec.image})`);
   // Strategic merge keys ephemeralContainers by name: this appends ours and leaves the others alone.
-  await o.client.patch(apiPath({ resource: "pods", namespace: o.namespace, name: podName, subresource: "ephemeralcontainers" }), { spec: { ephemeralContainers: [spec] } }, "strategic");
+  await o.client.patch(
+    apiPath({ resource: "pods", namespace: o.namespace, name: podName, subresource: "ephemeralcontainers" }),
+    { spec: { ephemeralContainers: [spec] } },
+    "strategic",
+  );
   // Not awaited: exec works once the runtime started the container, often well before the kubelet says so.
   const stop = new AbortController();
   const done = waitForAgent(o.client, {

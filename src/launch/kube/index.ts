@@ -68,7 +68,10 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
       profilePath: profile.source.path,
       image: profile.agent.image,
       bun: profile.agent.bun,
-      idleTimeoutMs: Math.max(CLUSTER_IDLE_TIMEOUT_MIN_MS, Math.min(profile.agent.idle_timeout, CLUSTER_IDLE_TIMEOUT_MAX_MS)),
+      idleTimeoutMs: Math.max(
+        CLUSTER_IDLE_TIMEOUT_MIN_MS,
+        Math.min(profile.agent.idle_timeout, CLUSTER_IDLE_TIMEOUT_MAX_MS),
+      ),
       cpu: profile.agent.cpu,
       memory: profile.agent.memory,
       firstWaitMs: 60_000,
@@ -76,13 +79,17 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
     started++;
     const name = `kfwd-agent-${sessionId}${started > 1 ? `-${started}` : ""}`;
     const common = { client: c, namespace, name, spec, timeoutMs: profile.agent.start_timeout, progress };
-    if (placement === "ephemeral" && resolved) return startEphemeralAgent({ ...common, target: resolved, warn: o.warn });
+    if (placement === "ephemeral" && resolved)
+      return startEphemeralAgent({ ...common, target: resolved, warn: o.warn });
     let targetEnv: Parameters<typeof startPodAgent>[0]["target"];
     if (resolved) {
       const container = resolved.pod.spec.containers.find((x) => x.name === resolved.container);
       if (container) {
         targetEnv = { pod: resolved.pod, env: envForAgentPod(resolved.pod, container, o.warn) };
-        if (started === 1) o.warn("With placement \"pod\" the env comes from the target's pod spec: variables set by its image (ENV) are not visible.");
+        if (started === 1)
+          o.warn(
+            'With placement "pod" the env comes from the target\'s pod spec: variables set by its image (ENV) are not visible.',
+          );
       }
     }
     return startPodAgent({ ...common, target: targetEnv });
@@ -92,7 +99,11 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
     clusterSessionId: sessionId,
     label: target.kind === "none" ? "targetless agent pod" : describeTarget(target as ClusterTarget),
     async connect(progress) {
-      client ??= await KubeClient.fromKubeconfig({ kubeconfig: profile.cluster.kubeconfig, context: profile.cluster.context, namespace: profile.cluster.namespace });
+      client ??= await KubeClient.fromKubeconfig({
+        kubeconfig: profile.cluster.kubeconfig,
+        context: profile.cluster.context,
+        namespace: profile.cluster.namespace,
+      });
       const c = client;
       if (home && (await home.alive().catch(() => false))) {
         progress(`Reusing ${home.description}`);
@@ -103,7 +114,14 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
       const h = home;
       progress(`Starting the agent in ${h.description}`);
       const open = async (): Promise<ExecTransport> => {
-        const t = await execTransport(c, { pod: h.pod, container: h.container, command: agentArgv(profile.agent.bun), stdin: true, onStderr: o.onAgentLog, pingIntervalMs: 5000 });
+        const t = await execTransport(c, {
+          pod: h.pod,
+          container: h.container,
+          command: agentArgv(profile.agent.bun),
+          stdin: true,
+          onStderr: o.onAgentLog,
+          pingIntervalMs: 5000,
+        });
         t.write(agentPayload());
         return t;
       };
@@ -112,7 +130,12 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
         throw e;
       });
       const wrapped = agentTransport(transport, h.description);
-      const connection: AgentConnection = { transport: wrapped, description: h.description, close: async () => wrapped.close(), tuning: { initialWindow: CLUSTER_STREAM_WINDOW } };
+      const connection: AgentConnection = {
+        transport: wrapped,
+        description: h.description,
+        close: async () => wrapped.close(),
+        tuning: { initialWindow: CLUSTER_STREAM_WINDOW },
+      };
       return connection;
     },
     async dispose() {

@@ -26,7 +26,11 @@ const jobs = (namespace: string, name?: string) => apiPath({ group: "batch", res
 export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
   const job = agentJob(o.name, o.spec, o.target);
   try {
-    await o.client.create(apiPath({ resource: "pods", namespace: o.namespace }), jobPodForDryRun(job, `${o.name}-dry-run`), { dryRun: "All" });
+    await o.client.create(
+      apiPath({ resource: "pods", namespace: o.namespace }),
+      jobPodForDryRun(job, `${o.name}-dry-run`),
+      { dryRun: "All" },
+    );
   } catch (e) {
     if (!isKubeApiError(e, 409)) throw e;
   }
@@ -55,11 +59,19 @@ export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
   };
 }
 
-export async function containerRunning(client: KubeClient, namespace: string, pod: string, ephemeral = false, container = AGENT_CONTAINER): Promise<boolean> {
+export async function containerRunning(
+  client: KubeClient,
+  namespace: string,
+  pod: string,
+  ephemeral = false,
+  container = AGENT_CONTAINER,
+): Promise<boolean> {
   try {
     const p = await client.get<Pod>(apiPath({ resource: "pods", namespace, name: pod }));
     const statuses = (ephemeral ? p.status?.ephemeralContainerStatuses : p.status?.containerStatuses) ?? [];
-    return !p.metadata.deletionTimestamp && statuses.some((s) => s.name === container && s.state?.running !== undefined);
+    return (
+      !p.metadata.deletionTimestamp && statuses.some((s) => s.name === container && s.state?.running !== undefined)
+    );
   } catch (e) {
     if (isKubeApiError(e, 404)) return false;
     throw e;
@@ -68,11 +80,19 @@ export async function containerRunning(client: KubeClient, namespace: string, po
 
 /** Background propagation: the Job goes at once, the garbage collector removes its pod right after. */
 export async function deleteJob(client: KubeClient, namespace: string, name: string): Promise<void> {
-  await client.delete(jobs(namespace, name), { ignoreNotFound: true, query: { propagationPolicy: "Background", gracePeriodSeconds: 0 } });
+  await client.delete(jobs(namespace, name), {
+    ignoreNotFound: true,
+    query: { propagationPolicy: "Background", gracePeriodSeconds: 0 },
+  });
 }
 
 /** On exit: remove every Job of the session and wait briefly until its pods are gone too. */
-export async function removeSessionJobs(client: KubeClient, namespace: string, sessionId: string, waitMs = 5000): Promise<void> {
+export async function removeSessionJobs(
+  client: KubeClient,
+  namespace: string,
+  sessionId: string,
+  waitMs = 5000,
+): Promise<void> {
   const labelSelector = selector({ [LABEL.session]: sessionId });
   const list = await client.list<{ metadata: { name: string } }>(jobs(namespace), { labelSelector });
   await Promise.all(list.items.map((j) => deleteJob(client, namespace, j.metadata.name)));
@@ -82,5 +102,9 @@ export async function removeSessionJobs(client: KubeClient, namespace: string, s
     if (pods.items.length === 0) return;
     await Bun.sleep(250);
   }
-  throw new KfwdError("KFWD_CLEANUP_SLOW", `The agent pod of session ${sessionId} is still terminating after ${waitMs / 1000}s`, "The cluster removes it shortly (its Job is gone); `kfwd clean` removes leftovers.");
+  throw new KfwdError(
+    "KFWD_CLEANUP_SLOW",
+    `The agent pod of session ${sessionId} is still terminating after ${waitMs / 1000}s`,
+    "The cluster removes it shortly (its Job is gone); `kfwd clean` removes leftovers.",
+  );
 }

@@ -23,8 +23,19 @@ export interface WaitSpec {
   signal?: AbortSignal;
 }
 
-const PULL_FAILURES = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "RegistryUnavailable"]);
-const CONFIG_FAILURES = new Set(["CreateContainerConfigError", "CreateContainerError", "RunContainerError", "CrashLoopBackOff"]);
+const PULL_FAILURES = new Set([
+  "ErrImagePull",
+  "ImagePullBackOff",
+  "InvalidImageName",
+  "ErrImageNeverPull",
+  "RegistryUnavailable",
+]);
+const CONFIG_FAILURES = new Set([
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+  "CrashLoopBackOff",
+]);
 
 type Verdict = { running: Pod } | { failed: KfwdError } | { waiting: string };
 
@@ -43,27 +54,81 @@ export async function waitForAgent(client: KubeClient, spec: WaitSpec): Promise<
       if ("running" in v) resolve(v.running);
       else reject(v.failed);
     };
-    const timer = setTimeout(() => finish({ failed: new KfwdError("KFWD_AGENT_START_TIMEOUT", `Cannot start the agent within ${spec.timeoutMs / 1000}s: still waiting for ${lastWaiting}`, "Raise [agent] start_timeout if the cluster is slow (image pulls), or check the namespace's events.") }), spec.timeoutMs);
-    spec.signal?.addEventListener("abort", () => finish({ failed: new KfwdError("KFWD_AGENT_START_STOPPED", "Stopped waiting for the agent's container") }), { once: true });
-    const fail = (e: unknown): void => finish({ failed: e instanceof KfwdError ? e : new KfwdError("KFWD_AGENT_START_FAILED", `Cannot watch the agent start: ${String(e)}`) });
-    const query = spec.podName ? { fieldSelector: `metadata.name=${spec.podName}` } : { labelSelector: spec.labelSelector };
+    const timer = setTimeout(
+      () =>
+        finish({
+          failed: new KfwdError(
+            "KFWD_AGENT_START_TIMEOUT",
+            `Cannot start the agent within ${spec.timeoutMs / 1000}s: still waiting for ${lastWaiting}`,
+            "Raise [agent] start_timeout if the cluster is slow (image pulls), or check the namespace's events.",
+          ),
+        }),
+      spec.timeoutMs,
+    );
+    spec.signal?.addEventListener(
+      "abort",
+      () => finish({ failed: new KfwdError("KFWD_AGENT_START_STOPPED", "Stopped waiting for the agent's container") }),
+      { once: true },
+    );
+    const fail = (e: unknown): void =>
+      finish({
+        failed:
+          e instanceof KfwdError
+            ? e
+            : new KfwdError("KFWD_AGENT_START_FAILED", `Cannot watch the agent start: ${String(e)}`),
+      });
+    const query = spec.podName
+      ? { fieldSelector: `metadata.name=${spec.podName}` }
+      : { labelSelector: spec.labelSelector };
     const watchPods = (): void => {
-      client.watch<Pod>(apiPath({ resource: "pods", namespace: spec.namespace }), (ev) => {
-        if (ev.type === "DELETED") finish({ failed: new KfwdError("KFWD_AGENT_START_FAILED", `Cannot start the agent: pod "${ev.object.metadata.name}" was deleted while it started`) });
-        else if (ev.type !== "BOOKMARK") finish(judge(ev.object, spec));
-      }, abort.signal, query).then(() => {
-        if (!abort.signal.aborted) watchPods(); // the server ended the watch early: start another
-      }, fail);
+      client
+        .watch<Pod>(
+          apiPath({ resource: "pods", namespace: spec.namespace }),
+          (ev) => {
+            if (ev.type === "DELETED")
+              finish({
+                failed: new KfwdError(
+                  "KFWD_AGENT_START_FAILED",
+                  `Cannot start the agent: pod "${ev.object.metadata.name}" was deleted while it started`,
+                ),
+              });
+            else if (ev.type !== "BOOKMARK") finish(judge(ev.object, spec));
+          },
+          abort.signal,
+          query,
+        )
+        .then(() => {
+          if (!abort.signal.aborted) watchPods(); // the server ended the watch early: start another
+        }, fail);
     };
     watchPods();
     if (spec.eventsFor.length > 0) {
-      void client.watch<KubeEvent>(apiPath({ resource: "events", namespace: spec.namespace }), (ev) => {
-        const e = ev.object;
-        if (e.type === "Warning" && spec.eventsFor.includes(e.involvedObject?.name ?? "") && e.reason === "FailedCreate") {
-          const psa = /violates PodSecurity/.test(e.message ?? "");
-          finish({ failed: new KfwdError(psa ? "KFWD_POD_SECURITY_REJECTED" : "KFWD_AGENT_START_FAILED", `Cannot create the agent's pod: ${e.message}`, psa ? "The namespace's Pod Security level rejects the agent pod." : "The Job controller could not create the pod (quota, admission policy); its message says why.") });
-        }
-      }, abort.signal, { fieldSelector: "type=Warning" }).catch(() => {});
+      void client
+        .watch<KubeEvent>(
+          apiPath({ resource: "events", namespace: spec.namespace }),
+          (ev) => {
+            const e = ev.object;
+            if (
+              e.type === "Warning" &&
+              spec.eventsFor.includes(e.involvedObject?.name ?? "") &&
+              e.reason === "FailedCreate"
+            ) {
+              const psa = /violates PodSecurity/.test(e.message ?? "");
+              finish({
+                failed: new KfwdError(
+                  psa ? "KFWD_POD_SECURITY_REJECTED" : "KFWD_AGENT_START_FAILED",
+                  `Cannot create the agent's pod: ${e.message}`,
+                  psa
+                    ? "The namespace's Pod Security level rejects the agent pod."
+                    : "The Job controller could not create the pod (quota, admission policy); its message says why.",
+                ),
+              });
+            }
+          },
+          abort.signal,
+          { fieldSelector: "type=Warning" },
+        )
+        .catch(() => {});
     }
   });
 }
@@ -73,9 +138,21 @@ function judge(pod: Pod, spec: WaitSpec): Verdict {
   const status = statuses.find((s) => s.name === spec.container);
   const scheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
   if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
-    return { failed: new KfwdError("KFWD_AGENT_UNSCHEDULABLE", `Cannot schedule the agent pod "${pod.metadata.name}": ${scheduled.message ?? "the scheduler found no node"}`, "Lower [agent] cpu/memory, or free capacity in the cluster.") };
+    return {
+      failed: new KfwdError(
+        "KFWD_AGENT_UNSCHEDULABLE",
+        `Cannot schedule the agent pod "${pod.metadata.name}": ${scheduled.message ?? "the scheduler found no node"}`,
+        "Lower [agent] cpu/memory, or free capacity in the cluster.",
+      ),
+    };
   }
-  if (!status) return { waiting: scheduled?.status === "True" || spec.ephemeral ? `container ${spec.container} to be created` : `pod ${pod.metadata.name} to be scheduled` };
+  if (!status)
+    return {
+      waiting:
+        scheduled?.status === "True" || spec.ephemeral
+          ? `container ${spec.container} to be created`
+          : `pod ${pod.metadata.name} to be scheduled`,
+    };
   return judgeContainer(pod, status, spec);
 }
 
@@ -84,14 +161,32 @@ function judgeContainer(pod: Pod, status: ContainerStatus, spec: WaitSpec): Verd
   if (running) return { running: pod };
   const where = `container ${spec.container} of pod "${pod.metadata.name}"`;
   if (terminated) {
-    return { failed: new KfwdError("KFWD_AGENT_START_FAILED", `Cannot start the agent: ${where} exited (${terminated.reason ?? "exit code"} ${terminated.exitCode ?? "?"}${terminated.message ? `: ${terminated.message}` : ""})`, `Does the image have Bun at the [agent] bun path? kubectl -n ${spec.namespace} logs ${pod.metadata.name} -c ${spec.container} shows its output.`) };
+    return {
+      failed: new KfwdError(
+        "KFWD_AGENT_START_FAILED",
+        `Cannot start the agent: ${where} exited (${terminated.reason ?? "exit code"} ${terminated.exitCode ?? "?"}${terminated.message ? `: ${terminated.message}` : ""})`,
+        `Does the image have Bun at the [agent] bun path? kubectl -n ${spec.namespace} logs ${pod.metadata.name} -c ${spec.container} shows its output.`,
+      ),
+    };
   }
   const reason = waiting?.reason ?? "";
   if (PULL_FAILURES.has(reason)) {
-    return { failed: new KfwdError("KFWD_AGENT_IMAGE_PULL", `Cannot start the agent: the node cannot pull image "${spec.image}" (${reason}${waiting?.message ? `: ${waiting.message}` : ""})`, "The image must be pullable by the cluster's nodes. Set [agent] image to a reachable image that has Bun (e.g. a mirror in your registry).") };
+    return {
+      failed: new KfwdError(
+        "KFWD_AGENT_IMAGE_PULL",
+        `Cannot start the agent: the node cannot pull image "${spec.image}" (${reason}${waiting?.message ? `: ${waiting.message}` : ""})`,
+        "The image must be pullable by the cluster's nodes. Set [agent] image to a reachable image that has Bun (e.g. a mirror in your registry).",
+      ),
+    };
   }
   if (CONFIG_FAILURES.has(reason)) {
-    return { failed: new KfwdError("KFWD_AGENT_START_FAILED", `Cannot start the agent: ${where} is in ${reason}${waiting?.message ? `: ${waiting.message}` : ""}`, "The agent copies the target container's env; a ConfigMap or Secret it names may be missing.") };
+    return {
+      failed: new KfwdError(
+        "KFWD_AGENT_START_FAILED",
+        `Cannot start the agent: ${where} is in ${reason}${waiting?.message ? `: ${waiting.message}` : ""}`,
+        "The agent copies the target container's env; a ConfigMap or Secret it names may be missing.",
+      ),
+    };
   }
   return { waiting: `${where} to start${reason ? ` (${reason})` : ""}` };
 }

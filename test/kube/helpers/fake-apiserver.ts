@@ -43,31 +43,57 @@ export function startFakeApiServer(pki: TestPki): FakeApiServer {
         const lines = [
           { type: "ADDED", object: { metadata: { name: "a", resourceVersion: "11" } } },
           { type: "MODIFIED", object: { metadata: { name: "a", resourceVersion: "12" } } },
-          { type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired", message: "too old resource version: 1 (5)" } },
+          {
+            type: "ERROR",
+            object: { kind: "Status", code: 410, reason: "Expired", message: "too old resource version: 1 (5)" },
+          },
         ];
-        return new Response(lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+        return new Response(`${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
       }
-      if (p === "/api/v1/namespaces/ns/pods") return Response.json({ kind: "PodList", metadata: { resourceVersion: "10" }, items: [{ metadata: { name: "a" } }] });
+      if (p === "/api/v1/namespaces/ns/pods")
+        return Response.json({
+          kind: "PodList",
+          metadata: { resourceVersion: "10" },
+          items: [{ metadata: { name: "a" } }],
+        });
       if (p === "/api/v1/namespaces/ns/pods/missing") return status(404, "NotFound", 'pods "missing" not found');
       if (p.startsWith("/api/v1/namespaces/locked/")) {
         const verb = req.method === "POST" ? "create" : "get";
         const m = /pods\/([^/]+)(?:\/(\w+))?/.exec(p);
         const resource = m?.[2] ? `pods/${m[2]}` : "pods";
-        return status(403, "Forbidden", `pods "${m?.[1]}" is forbidden: User "alice" cannot ${verb} resource "${resource}" in API group "" in the namespace "locked"`);
+        return status(
+          403,
+          "Forbidden",
+          `pods "${m?.[1]}" is forbidden: User "alice" cannot ${verb} resource "${resource}" in API group "" in the namespace "locked"`,
+        );
       }
       if (p === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" && req.method === "POST") {
         return req.json().then((body) => {
-          const a = (body as { spec: { resourceAttributes: { verb: string; resource: string; subresource?: string } } }).spec.resourceAttributes;
-          return Response.json({ ...(body as object), status: { allowed: a.resource === "pods" && a.subresource === "exec" && a.verb === "create" } }, { status: 201 });
+          const a = (body as { spec: { resourceAttributes: { verb: string; resource: string; subresource?: string } } })
+            .spec.resourceAttributes;
+          return Response.json(
+            {
+              ...(body as object),
+              status: { allowed: a.resource === "pods" && a.subresource === "exec" && a.verb === "create" },
+            },
+            { status: 201 },
+          );
         });
       }
       const exec = /^\/api\/v1\/namespaces\/ns\/pods\/([^/]+)\/exec$/.exec(p);
       if (exec) {
-        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return status(400, "BadRequest", "Upgrade request required");
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
+          return status(400, "BadRequest", "Upgrade request required");
         const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
         const protocol = ["v5.channel.k8s.io", "v4.channel.k8s.io"].find((x) => offered.includes(x));
         if (!protocol) return status(400, "BadRequest", "no supported protocol");
-        if (srv.upgrade(req, { data: { command: url.searchParams.getAll("command"), protocol, received: 0 }, headers: { "Sec-WebSocket-Protocol": protocol } })) return undefined;
+        if (
+          srv.upgrade(req, {
+            data: { command: url.searchParams.getAll("command"), protocol, received: 0 },
+            headers: { "Sec-WebSocket-Protocol": protocol },
+          })
+        )
+          return undefined;
         return status(500, "InternalError", "upgrade failed");
       }
       return status(404, "NotFound", "the server could not find the requested resource");
@@ -77,7 +103,13 @@ export function startFakeApiServer(pki: TestPki): FakeApiServer {
       open(ws: ServerWebSocket<ExecSession>) {
         if (ws.data.command[0] === "fail") {
           ws.sendBinary(new Uint8Array([2, ...new TextEncoder().encode("boom 1\nboom 2\npartial")]));
-          const st = { kind: "Status", status: "Failure", reason: "NonZeroExitCode", message: "command terminated with non-zero exit code: error executing command [fail], exit code 3", details: { causes: [{ reason: "ExitCode", message: "3" }] } };
+          const st = {
+            kind: "Status",
+            status: "Failure",
+            reason: "NonZeroExitCode",
+            message: "command terminated with non-zero exit code: error executing command [fail], exit code 3",
+            details: { causes: [{ reason: "ExitCode", message: "3" }] },
+          };
           ws.sendBinary(new Uint8Array([3, ...new TextEncoder().encode(JSON.stringify(st))]));
           ws.close(1000);
         }

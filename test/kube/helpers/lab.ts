@@ -68,14 +68,23 @@ export function idlePod(name: string, image = BUN_IMAGE): Record<string, unknown
       activeDeadlineSeconds: 900,
       terminationGracePeriodSeconds: 0,
       automountServiceAccountToken: false,
-      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
       containers: [
         {
           name: "main",
           image,
           imagePullPolicy: "IfNotPresent",
           command: BUN_SLEEP,
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            readOnlyRootFilesystem: true,
+          },
           resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
         },
       ],
@@ -88,7 +97,12 @@ interface PodStatus {
 }
 
 /** Create the pod and wait until it runs; fails fast on a waiting reason like ErrImageNeverPull. */
-export async function createRunningPod(client: KubeClient, namespace: string, pod: Record<string, unknown>, timeoutMs = 120_000): Promise<string> {
+export async function createRunningPod(
+  client: KubeClient,
+  namespace: string,
+  pod: Record<string, unknown>,
+  timeoutMs = 120_000,
+): Promise<string> {
   const name = (pod.metadata as { name: string }).name;
   await client.create(apiPath({ resource: "pods", namespace }), pod);
   const deadline = Date.now() + timeoutMs;
@@ -96,9 +110,12 @@ export async function createRunningPod(client: KubeClient, namespace: string, po
     const p = await client.get<PodStatus>(apiPath({ resource: "pods", namespace, name }));
     if (p.status?.phase === "Running") return name;
     const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
-    if (waiting?.reason && /Err|BackOff|Invalid/.test(waiting.reason)) throw new Error(`pod ${name}: ${waiting.reason}: ${waiting.message ?? ""}`);
-    if (p.status?.phase === "Failed" || p.status?.phase === "Succeeded") throw new Error(`pod ${name} ended: ${JSON.stringify(p.status)}`);
-    if (Date.now() > deadline) throw new Error(`pod ${name} not running after ${timeoutMs} ms: ${JSON.stringify(p.status)}`);
+    if (waiting?.reason && /Err|BackOff|Invalid/.test(waiting.reason))
+      throw new Error(`pod ${name}: ${waiting.reason}: ${waiting.message ?? ""}`);
+    if (p.status?.phase === "Failed" || p.status?.phase === "Succeeded")
+      throw new Error(`pod ${name} ended: ${JSON.stringify(p.status)}`);
+    if (Date.now() > deadline)
+      throw new Error(`pod ${name} not running after ${timeoutMs} ms: ${JSON.stringify(p.status)}`);
     await Bun.sleep(500);
   }
 }
@@ -108,9 +125,18 @@ export async function createRunningPod(client: KubeClient, namespace: string, po
  * `rules` — the shipped Role, or one lacking a rule — as a cluster admin would grant it.
  */
 export async function namespaceWithRole(admin: KubeClient, ns: string, rules: readonly object[]): Promise<void> {
-  await admin.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } });
+  await admin.create("/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+  });
   const rbac = (resource: string) => apiPath({ group: "rbac.authorization.k8s.io", resource, namespace: ns });
-  await admin.create(rbac("roles"), { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "kfwd" }, rules });
+  await admin.create(rbac("roles"), {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name: "kfwd" },
+    rules,
+  });
   await admin.create(rbac("rolebindings"), {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "RoleBinding",

@@ -24,17 +24,49 @@ function openssl(dir: string, args: string[]): void {
 
 export function makePki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "kfwd-pki-"));
-  const key = (name: string) => openssl(dir, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name]);
+  const key = (name: string) =>
+    openssl(dir, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name]);
   for (const ca of ["ca", "other-ca"]) {
     key(`${ca}.key`);
-    openssl(dir, ["req", "-x509", "-new", "-key", `${ca}.key`, "-out", `${ca}.crt`, "-days", "2", "-subj", `/CN=${ca}`]);
+    openssl(dir, [
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      `${ca}.key`,
+      "-out",
+      `${ca}.crt`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${ca}`,
+    ]);
   }
   writeFileSync(join(dir, "server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
   writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const [name, subj] of [["server", "/CN=localhost"], ["client", "/CN=alice/O=dev"]] as const) {
+  for (const [name, subj] of [
+    ["server", "/CN=localhost"],
+    ["client", "/CN=alice/O=dev"],
+  ] as const) {
     key(`${name}.key`);
     openssl(dir, ["req", "-new", "-key", `${name}.key`, "-out", `${name}.csr`, "-subj", subj]);
-    openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "2", "-extfile", `${name}.ext`]);
+    openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+    ]);
   }
   const rd = (f: string) => readFileSync(join(dir, f), "utf8");
   return {
@@ -45,6 +77,11 @@ export function makePki(): TestPki {
     clientCrt: rd("client.crt"),
     clientKey: rd("client.key"),
     otherCaCrt: rd("other-ca.crt"),
-    paths: { ca: join(dir, "ca.crt"), clientCrt: join(dir, "client.crt"), clientKey: join(dir, "client.key"), otherCa: join(dir, "other-ca.crt") },
+    paths: {
+      ca: join(dir, "ca.crt"),
+      clientCrt: join(dir, "client.crt"),
+      clientKey: join(dir, "client.key"),
+      otherCa: join(dir, "other-ca.crt"),
+    },
   };
 }

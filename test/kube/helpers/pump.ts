@@ -54,5 +54,13 @@ export async function pumpThrough(t: ExecTransport, total: number): Promise<Pump
   t.closeStdin();
   const closeError = await closed;
   const seconds = (performance.now() - started) / 1000;
-  return { echoedOk: !mismatch && received === total, received, writesRefused, drains, closeError, seconds, mbPerSecond: total / 1e6 / seconds };
+  return {
+    echoedOk: !mismatch && received === total,
+    received,
+    writesRefused,
+    drains,
+    closeError,
+    seconds,
+    mbPerSecond: total / 1e6 / seconds,
+  };
 }

@@ -11,7 +11,13 @@ import type { Lab } from "../../kube/helpers/lab";
 
 export const SECRET_VALUE = "s3cret-from-a-Secret";
 
-const RESTRICTED = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } };
+const RESTRICTED = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  seccompProfile: { type: "RuntimeDefault" },
+};
 
 export interface TestApp {
   name: string;
@@ -24,8 +30,20 @@ export async function createTestApp(lab: Lab, name: string): Promise<TestApp> {
   const admin = await KubeClient.fromKubeconfig({ kubeconfig: lab.admin, namespace: lab.namespace });
   const ns = lab.namespace;
   const labels = { app: name, "app.kubernetes.io/managed-by": "kfwd-test" };
-  await admin.create(apiPath({ resource: "secrets", namespace: ns }), { metadata: { name, labels }, stringData: { password: SECRET_VALUE } });
-  await admin.create(apiPath({ resource: "services", namespace: ns }), { metadata: { name, labels }, spec: { selector: { app: name }, ports: [{ name: "http", port: 8080 }, { name: "echo", port: 9000 }] } });
+  await admin.create(apiPath({ resource: "secrets", namespace: ns }), {
+    metadata: { name, labels },
+    stringData: { password: SECRET_VALUE },
+  });
+  await admin.create(apiPath({ resource: "services", namespace: ns }), {
+    metadata: { name, labels },
+    spec: {
+      selector: { app: name },
+      ports: [
+        { name: "http", port: 8080 },
+        { name: "echo", port: 9000 },
+      ],
+    },
+  });
   await admin.create(apiPath({ group: "apps", resource: "deployments", namespace: ns }), {
     metadata: { name, labels },
     spec: {
@@ -35,25 +53,29 @@ export async function createTestApp(lab: Lab, name: string): Promise<TestApp> {
         metadata: { labels },
         spec: {
           terminationGracePeriodSeconds: 1,
-          containers: [{
-            name: "app",
-            image: "kfwd.local/testapp:1",
-            imagePullPolicy: "IfNotPresent",
-            ports: [{ containerPort: 8080 }, { containerPort: 9000 }],
-            readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 1 },
-            env: [
-              { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name, key: "password" } } },
-              { name: "MY_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-            ],
-            securityContext: RESTRICTED,
-          }],
+          containers: [
+            {
+              name: "app",
+              image: "kfwd.local/testapp:1",
+              imagePullPolicy: "IfNotPresent",
+              ports: [{ containerPort: 8080 }, { containerPort: 9000 }],
+              readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 1 },
+              env: [
+                { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name, key: "password" } } },
+                { name: "MY_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+              ],
+              securityContext: RESTRICTED,
+            },
+          ],
         },
       },
     },
   });
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const d = await admin.get<{ status?: { readyReplicas?: number } }>(apiPath({ group: "apps", resource: "deployments", namespace: ns, name }));
+    const d = await admin.get<{ status?: { readyReplicas?: number } }>(
+      apiPath({ group: "apps", resource: "deployments", namespace: ns, name }),
+    );
     if (d.status?.readyReplicas === 2) break;
     if (Date.now() > deadline) throw new Error(`deployment ${name} not ready: ${JSON.stringify(d.status)}`);
     await Bun.sleep(500);
@@ -73,33 +95,53 @@ export async function createTestApp(lab: Lab, name: string): Promise<TestApp> {
 
 /** A profile for the restricted user; `target` is TOML for [target] (empty: targetless). */
 export function labProfile(lab: Lab, target: string, agent = ""): string {
-  return writeProfile(`[cluster]\nkubeconfig = "${lab.restricted}"\nnamespace = "${lab.namespace}"\n[target]\n${target}\n[agent]\n${agent}\n`);
+  return writeProfile(
+    `[cluster]\nkubeconfig = "${lab.restricted}"\nnamespace = "${lab.namespace}"\n[target]\n${target}\n[agent]\n${agent}\n`,
+  );
 }
 
 /** Jobs and pods (kfwd's agent objects) labelled with this session id. */
 export async function sessionObjects(app: TestApp, session: string): Promise<string[]> {
   const labelSelector = `kfwd.dev/session=${session}`;
-  const jobs = await app.admin.list<{ metadata: { name: string } }>(apiPath({ group: "batch", resource: "jobs", namespace: app.namespace }), { labelSelector });
-  const pods = await app.admin.list<{ metadata: { name: string } }>(apiPath({ resource: "pods", namespace: app.namespace }), { labelSelector });
+  const jobs = await app.admin.list<{ metadata: { name: string } }>(
+    apiPath({ group: "batch", resource: "jobs", namespace: app.namespace }),
+    { labelSelector },
+  );
+  const pods = await app.admin.list<{ metadata: { name: string } }>(
+    apiPath({ resource: "pods", namespace: app.namespace }),
+    { labelSelector },
+  );
   return [...jobs.items.map((j) => `job/${j.metadata.name}`), ...pods.items.map((p) => `pod/${p.metadata.name}`)];
 }
 
 /** The session id of the agent Job started for `profilePath` (its annotation names the profile). */
-export async function sessionOf(app: TestApp, profilePath: string): Promise<{ session: string; pod: string } | undefined> {
-  const pods = await app.admin.list<{ metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; status?: { phase?: string } }>(
-    apiPath({ resource: "pods", namespace: app.namespace }),
-    { labelSelector: "app.kubernetes.io/managed-by=kfwd" },
+export async function sessionOf(
+  app: TestApp,
+  profilePath: string,
+): Promise<{ session: string; pod: string } | undefined> {
+  const pods = await app.admin.list<{
+    metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    status?: { phase?: string };
+  }>(apiPath({ resource: "pods", namespace: app.namespace }), { labelSelector: "app.kubernetes.io/managed-by=kfwd" });
+  const mine = pods.items.find(
+    (p) => p.metadata.annotations?.["kfwd.dev/profile"] === profilePath && p.status?.phase === "Running",
   );
-  const mine = pods.items.find((p) => p.metadata.annotations?.["kfwd.dev/profile"] === profilePath && p.status?.phase === "Running");
   const session = mine?.metadata.labels?.["kfwd.dev/session"];
   return mine && session ? { session, pod: mine.metadata.name } : undefined;
 }
 
 /** SIGKILL every agent process in the agent container (Bun stands in for `kill`: the image has no shell). */
 export async function killAgents(app: TestApp, pod: string, container = "kfwd-agent"): Promise<void> {
-  const script = `const fs=require("fs");for(const p of fs.readdirSync("/proc")){if(!/^\\d+$/.test(p)||+p===process.pid)continue;` +
+  const script =
+    `const fs=require("fs");for(const p of fs.readdirSync("/proc")){if(!/^\\d+$/.test(p)||+p===process.pid)continue;` +
     `try{if(fs.readFileSync("/proc/"+p+"/cmdline","latin1").includes("__kfwdAgentLeftover"))process.kill(+p,"SIGKILL")}catch{}}`;
-  const t = await execTransport(app.admin, { namespace: app.namespace, pod, container, command: ["/usr/local/bin/bun", "-e", script], stdin: false });
+  const t = await execTransport(app.admin, {
+    namespace: app.namespace,
+    pod,
+    container,
+    command: ["/usr/local/bin/bun", "-e", script],
+    stdin: false,
+  });
   await new Promise<void>((resolve) => t.onClose(() => resolve()));
 }
 
@@ -107,8 +149,13 @@ export async function killAgents(app: TestApp, pod: string, container = "kfwd-ag
 export async function profileObjects(app: TestApp, profilePath: string): Promise<string[]> {
   type Obj = { metadata: { name: string; annotations?: Record<string, string> } };
   const labelSelector = "app.kubernetes.io/managed-by=kfwd";
-  const jobs = await app.admin.list<Obj>(apiPath({ group: "batch", resource: "jobs", namespace: app.namespace }), { labelSelector });
+  const jobs = await app.admin.list<Obj>(apiPath({ group: "batch", resource: "jobs", namespace: app.namespace }), {
+    labelSelector,
+  });
   const pods = await app.admin.list<Obj>(apiPath({ resource: "pods", namespace: app.namespace }), { labelSelector });
   const mine = (o: Obj) => o.metadata.annotations?.["kfwd.dev/profile"] === profilePath;
-  return [...jobs.items.filter(mine).map((j) => `job/${j.metadata.name}`), ...pods.items.filter(mine).map((p) => `pod/${p.metadata.name}`)];
+  return [
+    ...jobs.items.filter(mine).map((j) => `job/${j.metadata.name}`),
+    ...pods.items.filter(mine).map((p) => `pod/${p.metadata.name}`),
+  ];
 }

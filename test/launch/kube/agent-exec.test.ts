@@ -5,7 +5,16 @@ import { ExecExitError, type ExecTransport } from "../../../src/kube/index";
 import { execAgent } from "../../../src/launch/kube/agent-exec";
 import type { AgentHome } from "../../../src/launch/kube/home";
 
-const notFound = () => new ExecExitError({ success: false, exitCode: undefined, reason: "InternalError", message: 'Internal error occurred: unable to upgrade connection: container not found ("kfwd-agent-1")' }, "agent");
+const notFound = () =>
+  new ExecExitError(
+    {
+      success: false,
+      exitCode: undefined,
+      reason: "InternalError",
+      message: 'Internal error occurred: unable to upgrade connection: container not found ("kfwd-agent-1")',
+    },
+    "agent",
+  );
 
 function fake(outcome: "output" | Error): ExecTransport & { closed: boolean } {
   const firstOutput = outcome === "output" ? Promise.resolve() : Promise.reject(outcome);
@@ -15,7 +24,14 @@ function fake(outcome: "output" | Error): ExecTransport & { closed: boolean } {
 }
 
 function home(done: Promise<unknown> | undefined): AgentHome & { stopped: boolean } {
-  const h = { pod: "p", container: "c", description: "d", alive: async () => true, remove: async () => {}, stopped: false } as AgentHome & { stopped: boolean };
+  const h = {
+    pod: "p",
+    container: "c",
+    description: "d",
+    alive: async () => true,
+    remove: async () => {},
+    stopped: false,
+  } as AgentHome & { stopped: boolean };
   if (done) h.starting = { done, stop: () => void (h.stopped = true) };
   return h;
 }

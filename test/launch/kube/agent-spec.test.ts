@@ -7,43 +7,82 @@ import { AGENT_MARKER, KEEPER } from "../../../src/launch/kube/keeper";
 import { selectorString } from "../../../src/launch/kube/resolve";
 import type { Pod } from "../../../src/kube/types";
 
-const opts: AgentSpecOptions = { sessionId: "abc123", owner: { name: "dev", label: "x" }, profilePath: "/p.toml", image: "img:1", bun: "bun", idleTimeoutMs: 8000, cpu: "500m", memory: "128Mi", firstWaitMs: 60_000 };
+const opts: AgentSpecOptions = {
+  sessionId: "abc123",
+  owner: { name: "dev", label: "x" },
+  profilePath: "/p.toml",
+  image: "img:1",
+  bun: "bun",
+  idleTimeoutMs: 8000,
+  cpu: "500m",
+  memory: "128Mi",
+  firstWaitMs: 60_000,
+};
 
 const pod: Pod = {
   metadata: { name: "app-1", namespace: "ns", uid: "u-1", labels: { app: "a", tier: "web" } },
   spec: {
     securityContext: { runAsUser: 1001 },
     nodeName: "node-1",
-    containers: [{
-      name: "app",
-      resources: { limits: { cpu: "1500m", memory: "256Mi" } },
-      env: [
-        { name: "PLAIN", value: "v" },
-        { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-        { name: "TIER", valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
-        { name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
-        { name: "CPU", valueFrom: { resourceFieldRef: { resource: "limits.cpu" } } },
-        { name: "MEM_MI", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } } },
-        { name: "PW", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
-      ],
-    }],
+    containers: [
+      {
+        name: "app",
+        resources: { limits: { cpu: "1500m", memory: "256Mi" } },
+        env: [
+          { name: "PLAIN", value: "v" },
+          { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+          { name: "TIER", valueFrom: { fieldRef: { fieldPath: "metadata.labels['tier']" } } },
+          { name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+          { name: "CPU", valueFrom: { resourceFieldRef: { resource: "limits.cpu" } } },
+          { name: "MEM_MI", valueFrom: { resourceFieldRef: { resource: "limits.memory", divisor: "1Mi" } } },
+          { name: "PW", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
+        ],
+      },
+    ],
   },
   status: { podIP: "10.0.0.7" },
 };
 
 describe("agent specs", () => {
   test("the Job: TTL 0, no retries, restricted security context, limits, labels", () => {
-    const job = agentJob("kfwd-agent-abc123", opts) as { metadata: { labels: Record<string, string> }; spec: { ttlSecondsAfterFinished: number; backoffLimit: number; template: { spec: { containers: { securityContext: Record<string, unknown>; resources: { limits: Record<string, string> } }[] } } } };
+    const job = agentJob("kfwd-agent-abc123", opts) as {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        ttlSecondsAfterFinished: number;
+        backoffLimit: number;
+        template: {
+          spec: {
+            containers: { securityContext: Record<string, unknown>; resources: { limits: Record<string, string> } }[];
+          };
+        };
+      };
+    };
     expect(job.spec.ttlSecondsAfterFinished).toBe(0);
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.metadata.labels).toMatchObject({ "app.kubernetes.io/managed-by": "kfwd", "kfwd.dev/session": "abc123" });
     const c = job.spec.template.spec.containers[0]!;
-    expect(c.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+    expect(c.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(c.resources.limits).toEqual({ cpu: "500m", memory: "128Mi" });
   });
 
   test("the ephemeral container runs as the target's UID in its PID namespace and reads its process env", () => {
-    const c = agentEphemeralContainer("kfwd-agent-abc123", opts, pod, pod.spec.containers[0]!, envForEphemeral(pod.spec.containers[0]!)) as { targetContainerName: string; securityContext: { runAsUser: number }; env: { name: string; value?: string }[]; resources?: unknown };
+    const c = agentEphemeralContainer(
+      "kfwd-agent-abc123",
+      opts,
+      pod,
+      pod.spec.containers[0]!,
+      envForEphemeral(pod.spec.containers[0]!),
+    ) as {
+      targetContainerName: string;
+      securityContext: { runAsUser: number };
+      env: { name: string; value?: string }[];
+      resources?: unknown;
+    };
     expect(c.targetContainerName).toBe("app");
     expect(c.securityContext.runAsUser).toBe(1001);
     expect(c.resources).toBeUndefined();
@@ -78,6 +117,14 @@ describe("env for a separate agent pod", () => {
   });
 
   test("label selectors", () => {
-    expect(selectorString({ matchLabels: { app: "a" }, matchExpressions: [{ key: "tier", operator: "In", values: ["web", "api"] }, { key: "canary", operator: "DoesNotExist" }] })).toBe("app=a,tier in (web,api),!canary");
+    expect(
+      selectorString({
+        matchLabels: { app: "a" },
+        matchExpressions: [
+          { key: "tier", operator: "In", values: ["web", "api"] },
+          { key: "canary", operator: "DoesNotExist" },
+        ],
+      }),
+    ).toBe("app=a,tier in (web,api),!canary");
   });
 });

@@ -10,7 +10,16 @@ import { join } from "node:path";
 import { apiPath } from "../../../src/kube/api-path";
 import { KFWD, kfwd } from "../../helpers/kfwd";
 import { requireLabOrSkip } from "../../kube/helpers/lab";
-import { createTestApp, killAgents, labProfile, profileObjects, SECRET_VALUE, sessionObjects, sessionOf, type TestApp } from "../helpers/kube-lab";
+import {
+  createTestApp,
+  killAgents,
+  labProfile,
+  profileObjects,
+  SECRET_VALUE,
+  sessionObjects,
+  sessionOf,
+  type TestApp,
+} from "../helpers/kube-lab";
 
 const lab = requireLabOrSkip();
 const name = `kt-${Date.now().toString(36)}`;
@@ -28,17 +37,27 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
   });
 
   test("without kfwd the cluster name does not resolve on the host", async () => {
-    const r = Bun.spawnSync(["curl", "-sS", "--max-time", "5", `${url()}/hello`], { env: { PATH: process.env.PATH ?? "" } });
+    const r = Bun.spawnSync(["curl", "-sS", "--max-time", "5", `${url()}/hello`], {
+      env: { PATH: process.env.PATH ?? "" },
+    });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr.toString()).toContain("resolve");
   });
 
-  for (const [placement, target] of [["ephemeral", `workload = "deployment/${name}"`], ["pod", `service = "${name}"`], ["targetless", ""]] as const) {
+  for (const [placement, target] of [
+    ["ephemeral", `workload = "deployment/${name}"`],
+    ["pod", `service = "${name}"`],
+    ["targetless", ""],
+  ] as const) {
     test(`curl through kfwd reaches the Service (placement ${placement})`, async () => {
       const profile = labProfile(lab!, target, placement === "targetless" ? "" : `placement = "${placement}"`);
       const started = performance.now();
-      const r = await kfwd(["run", "--verbose", profile, "--", "curl", "-sS", "--max-time", "10", `${url()}/hello`], { timeoutMs: 90_000 });
-      console.log(`placement ${placement}: kfwd run → curl done in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+      const r = await kfwd(["run", "--verbose", profile, "--", "curl", "-sS", "--max-time", "10", `${url()}/hello`], {
+        timeoutMs: 90_000,
+      });
+      console.log(
+        `placement ${placement}: kfwd run → curl done in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+      );
       expect(r.stderr).toContain(placement === "targetless" ? "targetless" : `Agent placement: ${placement}`);
       expect(r.stdout).toStartWith(`hello from ${name}-`);
       expect(r.code).toBe(0);
@@ -47,7 +66,10 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
 
   test("ephemeral: the child gets the target container's runtime env (Secret value, image ENV, downward API)", async () => {
     const profile = labProfile(lab!, `workload = "deployment/${name}"`, `placement = "ephemeral"`);
-    const r = await kfwd(["run", profile, "--", "sh", "-c", 'printf "%s|%s|%s" "$DB_PASSWORD" "$KFWD_IMAGE_ENV" "$MY_POD_NAME"'], { timeoutMs: 90_000 });
+    const r = await kfwd(
+      ["run", profile, "--", "sh", "-c", 'printf "%s|%s|%s" "$DB_PASSWORD" "$KFWD_IMAGE_ENV" "$MY_POD_NAME"'],
+      { timeoutMs: 90_000 },
+    );
     expect(r.code).toBe(0);
     const [secret, image, podName] = r.stdout.split("|");
     expect(secret).toBe(SECRET_VALUE);
@@ -57,7 +79,10 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
 
   test("pod placement: env from the pod spec (Secret resolved by the kubelet, downward API of the target), image ENV missing with a warning", async () => {
     const profile = labProfile(lab!, `workload = "deployment/${name}"`, `placement = "pod"`);
-    const r = await kfwd(["run", profile, "--", "sh", "-c", 'printf "%s|%s|%s" "$DB_PASSWORD" "$KFWD_IMAGE_ENV" "$MY_POD_NAME"'], { timeoutMs: 90_000 });
+    const r = await kfwd(
+      ["run", profile, "--", "sh", "-c", 'printf "%s|%s|%s" "$DB_PASSWORD" "$KFWD_IMAGE_ENV" "$MY_POD_NAME"'],
+      { timeoutMs: 90_000 },
+    );
     expect(r.code).toBe(0);
     const [secret, image, podName] = r.stdout.split("|");
     expect(secret).toBe(SECRET_VALUE);
@@ -84,7 +109,9 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
       await Bun.sleep(500);
       ours = (await ephemeralStates(app)).find((e) => e.name === ours?.name);
     }
-    console.log(`kill -9 (ephemeral): agent container ended after ${((performance.now() - killedAt) / 1000).toFixed(1)} s`);
+    console.log(
+      `kill -9 (ephemeral): agent container ended after ${((performance.now() - killedAt) / 1000).toFixed(1)} s`,
+    );
     expect(ours?.running).toBe(false);
     await run;
   }, 80_000);
@@ -104,7 +131,9 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
       await Bun.sleep(500);
       left = await sessionObjects(app, found!.session);
     }
-    console.log(`kill -9: session objects gone after ${((performance.now() - killedAt) / 1000).toFixed(1)} s (left: ${left.join(", ") || "none"})`);
+    console.log(
+      `kill -9: session objects gone after ${((performance.now() - killedAt) / 1000).toFixed(1)} s (left: ${left.join(", ") || "none"})`,
+    );
     expect(left).toEqual([]);
     await run;
   }, 60_000);
@@ -165,7 +194,18 @@ describe.skipIf(!lab || !existsSync(KFWD))("kfwd run against the lab cluster", (
 
 /** Every ephemeral container in the app's pods: pod, container name, and whether it still runs. */
 async function ephemeralStates(app: TestApp): Promise<{ pod: string; name: string; running: boolean }[]> {
-  type Pod = { metadata: { name: string }; status?: { ephemeralContainerStatuses?: { name: string; state?: { running?: object } }[] } };
-  const pods = await app.admin.list<Pod>(apiPath({ resource: "pods", namespace: app.namespace }), { labelSelector: `app=${app.name}` });
-  return pods.items.flatMap((p) => (p.status?.ephemeralContainerStatuses ?? []).map((c) => ({ pod: p.metadata.name, name: c.name, running: c.state?.running !== undefined })));
+  type Pod = {
+    metadata: { name: string };
+    status?: { ephemeralContainerStatuses?: { name: string; state?: { running?: object } }[] };
+  };
+  const pods = await app.admin.list<Pod>(apiPath({ resource: "pods", namespace: app.namespace }), {
+    labelSelector: `app=${app.name}`,
+  });
+  return pods.items.flatMap((p) =>
+    (p.status?.ephemeralContainerStatuses ?? []).map((c) => ({
+      pod: p.metadata.name,
+      name: c.name,
+      running: c.state?.running !== undefined,
+    })),
+  );
 }
