@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { DEFAULT_INITIAL_WINDOW, Flag, FrameType, MAX_WINDOW, ResetReason } from "./constants";
 import { FrameDecoder } from "./codec";
 import {
+  DIAL_KIND,
   decodeHello,
   decodeOpen,
   decodeReason,
@@ -17,7 +18,7 @@ import {
 } from "./payloads";
 import { dialError, resetReasonName, sessionClosedError, wireProtocolError } from "./errors";
 import { CallEndpoint, type CallHandlers, type CallMap } from "./calls";
-import { PROTOCOL_VERSION, callCapability, settleVersion } from "./version";
+import { OPEN_KIND_SINCE, PROTOCOL_VERSION, callCapability, settleVersion, streamCapability } from "./version";
 import { SendScheduler } from "./scheduler";
 import { MuxStream, type StreamSession } from "./stream";
 import type { Transport } from "./transport";
@@ -32,6 +33,8 @@ export interface PeerHello {
 
 /** A stream the peer wants to open; the handler must call exactly one of accept/reject. */
 export interface IncomingOpen {
+  /** "dial" (connect to `target`), or the kind of stream another capability asked for (wire/payloads.ts). */
+  kind: string;
   target: OpenDestination;
   accept(): MuxStream;
   reject(reason: number, message?: string): void;
@@ -41,6 +44,8 @@ export interface MuxOptions {
   role: "client" | "agent";
   capabilities?: string[];
   onStream?: (req: IncomingOpen) => void;
+  /** The kinds of stream `onStream` takes; others are refused. Default: ["dial"] when `onStream` is set. */
+  streamKinds?: readonly string[];
   handlers?: Partial<CallHandlers>;
   log?: (msg: string) => void;
   /** Receive window granted to each stream (bytes). */
@@ -135,7 +140,12 @@ export class Mux {
       this.finish(error, sessionClosedError(error ? error.message : "the connection ended")),
     );
 
-    const capabilities = [...(options.capabilities ?? []), ...this.calls.methods().map(callCapability)];
+    const kinds = this.acceptedKinds();
+    const capabilities = [
+      ...(options.capabilities ?? []),
+      ...this.calls.methods().map(callCapability),
+      ...kinds.filter((k) => k !== DIAL_KIND).map(streamCapability),
+    ];
     const hello = {
       version: options.protocolVersion ?? PROTOCOL_VERSION,
       window: this.window,
@@ -145,9 +155,17 @@ export class Mux {
     this.scheduler.sendControl(FrameType.HELLO, 0, 0, encodeHello(hello));
   }
 
-  async open(target: { host: string; port: number }): Promise<MuxStream> {
-    if (!this.peer) await this.ready;
+  /** Open a stream: by default a dial of `target` by the peer; another kind only if the peer announced it. */
+  async open(target: { host: string; port: number }, kind: string = DIAL_KIND): Promise<MuxStream> {
+    const peer = this.peer ?? (await this.ready);
     if (this.ended) throw sessionClosedError("the session is closed");
+    if (kind !== DIAL_KIND && (peer.version < OPEN_KIND_SINCE || !peer.capabilities.includes(streamCapability(kind)))) {
+      throw new KfwdError(
+        "KFWD_STREAM_UNSUPPORTED",
+        `Cannot open a "${kind}" stream: the peer does not take them`,
+        "Use matching kfwd and agent builds.",
+      );
+    }
     const id = this.nextStreamId;
     if (id > 0xffff_fffd)
       throw new KfwdError(
@@ -156,7 +174,7 @@ export class Mux {
         "Start a new session.",
       );
     this.nextStreamId += 2;
-    const payload = encodeOpen(target);
+    const payload = encodeOpen(target, kind);
     return new Promise((resolve, reject) => {
       this.opening.set(id, { target, resolve, reject });
       this.scheduler.sendControl(FrameType.OPEN, 0, id, payload);
@@ -304,7 +322,7 @@ export class Mux {
     if (id === 0 || id % 2 !== peerParity || id <= this.lastPeerStreamId)
       throw wireProtocolError(`OPEN with invalid stream id ${id}`);
     this.lastPeerStreamId = id;
-    const target = decodeOpen(payload);
+    const { kind, ...target } = decodeOpen(payload);
     let answered = false;
     const reject = (reason: number, message = ""): void => {
       if (answered || this.ended) return;
@@ -320,8 +338,13 @@ export class Mux {
       else this.scheduler.sendControl(FrameType.ACCEPT, 0, id);
       return stream;
     };
-    if (!this.options.onStream) return reject(ResetReason.REFUSED, "this side accepts no streams");
-    this.options.onStream({ target, accept, reject });
+    if (!this.options.onStream || !this.acceptedKinds().includes(kind))
+      return reject(ResetReason.REFUSED, `this side accepts no "${kind}" streams`);
+    this.options.onStream({ kind, target, accept, reject });
+  }
+
+  private acceptedKinds(): readonly string[] {
+    return this.options.streamKinds ?? (this.options.onStream ? [DIAL_KIND] : []);
   }
 
   private track(stream: MuxStream): void {

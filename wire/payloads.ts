@@ -46,22 +46,50 @@ export interface OpenDestination {
   port: number;
 }
 
-/** port u16 | host length u8 | host (UTF-8) */
-export function encodeOpen(target: OpenDestination): Buffer {
+/**
+ * What a stream is for. "dial" (the default, and all version 1 knows) asks the receiver to connect to the
+ * destination; other kinds name the capability that asked for the stream (e.g. an incoming connection the
+ * agent hands to the host), and the destination then describes the stream rather than where to dial.
+ */
+export const DIAL_KIND = "dial";
+
+export interface OpenRequest extends OpenDestination {
+  kind: string;
+}
+
+/**
+ * port u16 | host length u8 | host (UTF-8) — and since version 2 (OPEN_KIND_SINCE), when the kind is not
+ * "dial": kind length u8 | kind (ASCII). A reader that finds no kind reads "dial".
+ */
+export function encodeOpen(target: OpenDestination, kind: string = DIAL_KIND): Buffer {
   const host = Buffer.from(target.host);
   if (host.length > 255) throw new RangeError(`host name of ${host.length} bytes is longer than 255`);
-  const out = Buffer.allocUnsafe(3 + host.length);
+  const kindBytes = kind === DIAL_KIND ? undefined : Buffer.from(kind, "latin1");
+  if (kindBytes && (kindBytes.length === 0 || kindBytes.length > 255))
+    throw new RangeError(`bad stream kind "${kind}"`);
+  const out = Buffer.allocUnsafe(3 + host.length + (kindBytes ? 1 + kindBytes.length : 0));
   out.writeUInt16BE(target.port, 0);
   out[2] = host.length;
   host.copy(out, 3);
+  if (kindBytes) {
+    out[3 + host.length] = kindBytes.length;
+    kindBytes.copy(out, 4 + host.length);
+  }
   return out;
 }
 
-export function decodeOpen(payload: Buffer): OpenDestination {
+export function decodeOpen(payload: Buffer): OpenRequest {
   const hostLength = payload[2];
   if (hostLength === undefined || payload.length < 3 + hostLength)
     throw wireProtocolError("OPEN is truncated", payload);
-  return { port: payload.readUInt16BE(0), host: payload.toString("utf8", 3, 3 + hostLength) };
+  const open = { port: payload.readUInt16BE(0), host: payload.toString("utf8", 3, 3 + hostLength), kind: DIAL_KIND };
+  const kindLength = payload[3 + hostLength];
+  if (kindLength !== undefined) {
+    if (kindLength === 0 || payload.length < 4 + hostLength + kindLength)
+      throw wireProtocolError("OPEN's kind is truncated", payload);
+    open.kind = payload.toString("latin1", 4 + hostLength, 4 + hostLength + kindLength);
+  }
+  return open;
 }
 
 /** RESET and GOAWAY: reason u8 | message length u16 | message (UTF-8, diagnostic only) */

@@ -4,20 +4,23 @@
  * settled version (or a named capability) allows it, and each addition gets a named constant here saying
  * since which version it exists.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** The oldest version this build can still speak. */
 export const MIN_PROTOCOL_VERSION = 1;
 
 /** Version 1: HELLO, OPEN, ACCEPT, DATA(+FIN), WINDOW_UPDATE, RESET, PING, PONG, CALL, REPLY, GOAWAY. */
-export const V1_BASE = 1;
+/** Version 2: OPEN may carry a stream kind after the host (docs/wire-protocol.md §2, §4). */
+export const OPEN_KIND_SINCE = 2;
 
 /** Capability naming: "call:<method>" says the peer answers that CALL method. */
 export function callCapability(method: string): string {
   return `call:${method}`;
 }
 
-/** Capability: the peer opens streams for incoming connections (agent → client). Not used by version 1 agents. */
-export const CAP_INCOMING = "incoming";
+/** Capability naming: "stream:<kind>" says the peer accepts OPEN of that kind (besides "dial"). */
+export function streamCapability(kind: string): string {
+  return `stream:${kind}`;
+}
 
 export function settleVersion(ours: number, theirs: number): number | undefined {
   const settled = Math.min(ours, theirs);

@@ -3,7 +3,8 @@ import { KfwdError } from "../errors";
 import { ENV_FORMATS, formatEnv, formatUnset, isEnvFormat, type Formatted } from "../env/format";
 import { proxyVariables } from "../env/proxy-vars";
 import { loadProfile, type Profile } from "../profile/index";
-import { ensureSession, findSession, sessionEnv } from "../session/registry";
+import { explainRewrites } from "../env/explain";
+import { ensureSession, findSession, sessionEnv, sessionRewrites } from "../session/registry";
 import type { Ui } from "../ui/log";
 import { profileArgs, uiFor } from "./_shared";
 
@@ -22,6 +23,10 @@ export default defineCommand({
       valueHint: ENV_FORMATS.join("|"),
       description: "sh (bash, zsh), fish, powershell, dotenv (an env file), or json",
     },
+    explain: {
+      type: "boolean",
+      description: "List the values kfwd changed for this machine (variable: pod value → new value) instead",
+    },
     unset: {
       type: "boolean",
       description: "Print what removes these variables again (the session keeps running: kfwd down stops it)",
@@ -39,6 +44,11 @@ export default defineCommand({
     const ui = uiFor(args);
     const profile = await loadProfile(args.profile);
     let out: Formatted;
+    if (args.explain) {
+      const { state } = await ensureSession(profile, ui);
+      process.stdout.write(explainRewrites(await sessionRewrites(state)));
+      return 0;
+    }
     if (args.unset) {
       if (format === "dotenv")
         throw new KfwdError(

@@ -1,3 +1,4 @@
+import { capabilitiesFor } from "../capabilities/index";
 import type { Profile } from "../profile/index";
 import { kubeLauncher } from "../launch/kube";
 import { localLauncher } from "../launch/local";
@@ -5,18 +6,11 @@ import type { AgentLauncher } from "../launch/types";
 import { debug, type Ui } from "../ui/log";
 import type { SessionConfig } from "./session";
 
-/** The profile, turned into what a session runs: the target's launcher plus proxy, forward and env settings. */
+/** The profile, turned into what a session runs: the agent's launcher, the capabilities, the env selection. */
 export function sessionConfigFrom(profile: Profile, ui: Ui): SessionConfig {
   return {
     launcher: launcherFor(profile, ui),
-    proxy: {
-      socks: profile.proxy.socks,
-      http: profile.proxy.http,
-      cluster: profile.proxy.cluster,
-      direct: profile.proxy.direct,
-      auth: profile.proxy.auth,
-    },
-    forwards: profile.forward.map((f) => ({ name: f.name, listen: f.local, to: f.remote })),
+    capabilities: capabilitiesFor(profile),
     env: profile.env,
   };
 }

@@ -4,6 +4,8 @@
  * state directory and is 0600; it hands out the env (with proxy credentials), so nothing else may reach it.
  */
 import { createConnection } from "node:net";
+import type { CapabilityReport } from "../capabilities/capability";
+import type { EnvRewrite } from "../env/pipeline";
 import type { TunnelState } from "./tunnel";
 
 /** Bumped when a request or reply changes shape; a reply with another version is reported, not misread. */
@@ -22,11 +24,13 @@ export interface SessionStats {
   bytesReceived: number;
   rttMs: number | undefined;
   reconnects: number;
+  /** Live figures of the capabilities that keep any (e.g. connections per incoming rule), by name. */
+  capabilities: Record<string, CapabilityReport>;
 }
 
 export interface ControlReplies {
   status: { stats: SessionStats };
-  env: { env: Record<string, string> };
+  env: { env: Record<string, string>; rewrites: EnvRewrite[] };
   stop: { stopping: true };
 }
 

@@ -47,7 +47,7 @@ export async function runDaemon(profilePath: string): Promise<number> {
 
   const control = await serveControl(paths.socket, {
     status: () => ({ stats: statsOf(session, startedAt) }),
-    env: () => ({ env: session.env }),
+    env: () => ({ env: session.env, rewrites: [...session.rewrites] }),
     stop: () => void shutdown("kfwd down"),
   });
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void shutdown(signal));
@@ -66,20 +66,12 @@ function stateOf(
   startedAt: number,
   paths: ReturnType<typeof sessionPaths>,
 ): SessionState {
-  const hostPort = (h: { host: string; port: number }): string =>
-    h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
   return {
     pid: process.pid,
     profileId: profile.id,
     profilePath: profile.source.path,
     target: session.tunnel.launcher.label,
-    socks: hostPort(session.socks),
-    http: hostPort(session.http),
-    forwards: session.forwards.map((f) => ({
-      ...(f.spec.name !== undefined ? { name: f.spec.name } : {}),
-      listen: hostPort({ host: f.spec.listen.host, port: f.port }),
-      to: hostPort(f.spec.to),
-    })),
+    capabilities: session.describe(),
     startedAt: new Date(startedAt).toISOString(),
     socket: paths.socket,
     log: paths.log,
@@ -98,6 +90,7 @@ function statsOf(session: Session, startedAt: number): SessionStats {
     bytesReceived: s.bytesReceived,
     rttMs: s.rttMs,
     reconnects: s.reconnects,
+    capabilities: session.stats(),
   };
 }
 

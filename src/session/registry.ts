@@ -4,6 +4,7 @@
  * socket no longer answers is stale, and is cleaned up on sight.
  */
 import { readFileSync } from "node:fs";
+import type { EnvRewrite } from "../env/pipeline";
 import type { Profile } from "../profile/index";
 import type { Ui } from "../ui/log";
 import { ControlError, controlRequest, type SessionStats } from "./control";
@@ -77,6 +78,12 @@ export async function ensureSession(profile: Profile, ui: Ui): Promise<{ state: 
 
 export async function sessionEnv(state: SessionState): Promise<Record<string, string>> {
   return (await controlRequest(state.socket, "env")).env;
+}
+
+/** The changes the session's rewrite stages made to pod and profile values (`kfwd env --explain`). */
+export async function sessionRewrites(state: SessionState): Promise<EnvRewrite[]> {
+  const { rewrites } = await controlRequest(state.socket, "env");
+  return Array.isArray(rewrites) ? rewrites : [];
 }
 
 /** How long a session gets to stop its agent and clean up after "stop", and then after SIGTERM. */

@@ -1,53 +1,57 @@
-import { selectEnv, type EnvSelection } from "../env/select";
-import { proxyVariables } from "../env/proxy-vars";
-import { directDialer, type Dialer } from "../proxy/dialer";
-import { RouteTable, routingDialer } from "../proxy/routes";
-import { startHttpProxy } from "../proxy/http";
-import { startSocks5 } from "../proxy/socks5";
-import type { ProxyServer } from "../proxy/server";
+import type { IncomingOpen } from "../../wire/index";
+import { ResetReason } from "../../wire/index";
+import type { Capability, CapabilityReport } from "../capabilities/capability";
+import { buildEnv, type EnvRewrite } from "../env/pipeline";
+import type { EnvSelection } from "../env/select";
 import type { AgentLauncher } from "../launch/types";
 import type { Ui } from "../ui/log";
 import { debug } from "../ui/log";
 import { markLive } from "./live";
-import { startForward, type ForwardSpec, type RunningForward } from "./forwards";
 import { Tunnel } from "./tunnel";
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
 
 /** What a session needs, already validated: the command layer derives it from the profile. */
 export interface SessionConfig {
   launcher: AgentLauncher;
-  proxy: {
-    socks: HostPort;
-    http: HostPort;
-    cluster: readonly string[];
-    direct: readonly string[];
-    auth?: { username: string; password: string } | undefined;
-  };
-  forwards: readonly ForwardSpec[];
+  /** In start order; stopped in reverse. */
+  capabilities: readonly Capability[];
   env: EnvSelection;
 }
 
 export interface Session {
   readonly tunnel: Tunnel;
-  readonly socks: ProxyServer;
-  readonly http: ProxyServer;
-  readonly forwards: readonly RunningForward[];
-  /** The pod's selected variables plus the proxy variables: what a command started in the session gets. */
+  readonly capabilities: readonly Capability[];
+  /** The pod's selected variables, rewritten, plus kfwd's own: what a command started in the session gets. */
   readonly env: Record<string, string>;
+  /** Each change a rewrite stage made to a pod or profile value (`kfwd env --explain`). */
+  readonly rewrites: readonly EnvRewrite[];
+  /** What each capability says about itself, by name (state file, `kfwd up`). */
+  describe(): Record<string, CapabilityReport>;
+  /** Live figures of each capability that has any, by name (`kfwd status`). */
+  stats(): Record<string, CapabilityReport>;
   stop(): Promise<void>;
 }
 
 /**
- * Agent, tunnel, proxies and forwards, started in that order and stopped in reverse. If any step fails,
- * what was already started is stopped before the error is thrown, so nothing is left behind.
+ * Agent and tunnel, then each capability, then the env; stopped in reverse. If any step fails, what was
+ * already started is stopped before the error is thrown, so nothing is left behind.
  */
 export async function startSession(config: SessionConfig, ui: Ui): Promise<Session> {
-  const log = debug("tunnel");
-  const tunnel = new Tunnel(config.launcher, { progress: (s) => ui.step(s), warn: (m) => ui.warn(m), log });
+  const { capabilities } = config;
+  const byKind = streamRoutes(capabilities);
+  const tunnel = new Tunnel(config.launcher, {
+    progress: (s) => ui.step(s),
+    warn: (m) => ui.warn(m),
+    log: debug("tunnel"),
+    streamKinds: [...byKind.keys()],
+    onStream: (open: IncomingOpen) => {
+      const owner = byKind.get(open.kind);
+      if (owner?.onStream) owner.onStream(open);
+      else open.reject(ResetReason.REFUSED, `no capability takes "${open.kind}" streams`);
+    },
+    afterConnect: async () => {
+      for (const capability of capabilities) await capability.afterConnect?.(tunnel);
+    },
+  });
   // Stopped in reverse: the tunnel is closed before the launcher removes the agent, so that is no "loss".
   const cleanups: Array<() => Promise<void>> = [() => config.launcher.dispose(), () => tunnel.close()];
   const stop = async (): Promise<void> => {
@@ -62,32 +66,37 @@ export async function startSession(config: SessionConfig, ui: Ui): Promise<Sessi
   try {
     const hello = await tunnel.start();
     ui.step(`Agent ready: ${tunnel.description} (protocol v${hello.version})`);
-
-    const routes = new RouteTable({ cluster: [...config.proxy.cluster], direct: [...config.proxy.direct] });
-    const dial: Dialer = routingDialer(routes, { cluster: (dest) => tunnel.dial(dest), direct: directDialer() });
-    const auth = config.proxy.auth;
-    const socks = await startSocks5({ ...config.proxy.socks, dial, log: debug("socks"), ...(auth ? { auth } : {}) });
-    cleanups.push(() => socks.close());
-    const http = await startHttpProxy({ ...config.proxy.http, dial, log: debug("http"), ...(auth ? { auth } : {}) });
-    cleanups.push(() => http.close());
-    ui.step(`Proxies: SOCKS5 ${socks.host}:${socks.port}, HTTP ${http.host}:${http.port}`);
-
-    const forwards: RunningForward[] = [];
-    for (const spec of config.forwards) {
-      const forward = await startForward(spec, tunnel, debug("forward"));
-      cleanups.push(() => forward.close());
-      forwards.push(forward);
-      ui.step(`Forward ${forward.spec.listen.host}:${forward.port} → ${spec.to.host}:${spec.to.port}`);
+    for (const capability of capabilities) {
+      cleanups.push(() => capability.stop());
+      await capability.start({ tunnel, ui, log: debug(capability.name) });
     }
-
     const podEnv = await tunnel.call("env", {});
-    const env = {
-      ...selectEnv(podEnv.env, config.env),
-      ...proxyVariables({ socks, http, direct: config.proxy.direct, auth }),
+    const stages = capabilities.flatMap((c) => c.envStages ?? []);
+    const { env, rewrites } = await buildEnv(podEnv.env, config.env, stages);
+    return {
+      tunnel,
+      capabilities,
+      env,
+      rewrites,
+      describe: () => Object.fromEntries(capabilities.map((c) => [c.name, c.describe()])),
+      stats: () => Object.fromEntries(capabilities.flatMap((c) => (c.stats ? [[c.name, c.stats()] as const] : []))),
+      stop,
     };
-    return { tunnel, socks, http, forwards, env, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Which capability takes each kind of agent-opened stream; two claiming one kind is a programming error. */
+function streamRoutes(capabilities: readonly Capability[]): Map<string, Capability> {
+  const routes = new Map<string, Capability>();
+  for (const capability of capabilities) {
+    for (const kind of capability.streamKinds ?? []) {
+      const taken = routes.get(kind);
+      if (taken) throw new Error(`stream kind "${kind}" is claimed by both ${taken.name} and ${capability.name}`);
+      routes.set(kind, capability);
+    }
+  }
+  return routes;
 }

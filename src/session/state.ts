@@ -6,6 +6,7 @@
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { CapabilityReport } from "../capabilities/capability";
 import { KfwdError } from "../errors";
 
 export interface SessionState {
@@ -15,9 +16,8 @@ export interface SessionState {
   profilePath: string;
   /** The target as the profile names it ("local agent in netns \"lab\"", "deployment/checkout in shop"). */
   target: string;
-  socks: string;
-  http: string;
-  forwards: Array<{ name?: string; listen: string; to: string }>;
+  /** What each capability said about itself once started (where its proxies, forwards... listen), by name. */
+  capabilities: Record<string, CapabilityReport>;
   /** ISO time the session became ready. */
   startedAt: string;
   socket: string;
@@ -97,5 +97,17 @@ function parseState(text: string): SessionState | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const s = value as Partial<SessionState>;
   if (typeof s.pid !== "number" || typeof s.profileId !== "string" || typeof s.socket !== "string") return undefined;
-  return s as SessionState;
+  return { ...(s as SessionState), capabilities: reports(s.capabilities) };
+}
+
+/** Capability reports as written by a session; anything malformed (another kfwd build's file) is left out. */
+export function reports(value: unknown): Record<string, CapabilityReport> {
+  const out: Record<string, CapabilityReport> = {};
+  if (typeof value !== "object" || value === null) return out;
+  for (const [name, report] of Object.entries(value)) {
+    const r = report as Partial<CapabilityReport> | null;
+    if (!r || !Array.isArray(r.lines) || typeof r.data !== "object" || r.data === null) continue;
+    out[name] = { lines: r.lines.filter((l): l is string => typeof l === "string"), data: r.data };
+  }
+  return out;
 }

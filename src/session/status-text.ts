@@ -11,9 +11,9 @@ export interface SessionJson {
   agent?: string;
   startedAt: string;
   uptimeMs?: number;
-  socks: string;
-  http: string;
-  forwards: SessionState["forwards"];
+  /** Each capability's report by name: where it listens (outgoing: socks, http, forwards) and, while the
+   *  session runs, its live figures merged in. */
+  capabilities: Record<string, Record<string, unknown>>;
   openStreams?: number;
   bytesSent?: number;
   bytesReceived?: number;
@@ -32,15 +32,15 @@ export function sessionJson(p: Probe): SessionJson {
     pid: s.pid,
     target: s.target,
     startedAt: s.startedAt,
-    socks: s.socks,
-    http: s.http,
-    forwards: s.forwards,
     log: s.log,
   };
-  if (p.kind !== "running") return { ...base, state: p.kind, reason: p.reason };
+  const described = Object.fromEntries(Object.entries(s.capabilities).map(([name, r]) => [name, { ...r.data }]));
+  if (p.kind !== "running") return { ...base, capabilities: described, state: p.kind, reason: p.reason };
   const t = p.stats;
+  const live = Object.entries(t.capabilities ?? {}).map(([name, r]) => [name, { ...described[name], ...r.data }]);
   return {
     ...base,
+    capabilities: { ...described, ...Object.fromEntries(live) },
     state: t.state,
     agent: t.agent,
     uptimeMs: t.uptimeMs,
@@ -66,18 +66,17 @@ export function sessionText(p: Probe): string {
     );
     lines.push(
       `  traffic   ${t.openStreams} open stream${t.openStreams === 1 ? "" : "s"}, ${bytes(t.bytesSent)} sent, ${bytes(t.bytesReceived)} received`,
+      ...Object.values(t.capabilities ?? {}).flatMap((r) => r.lines.map((line) => `  ${line}`)),
     );
   }
   return `${lines.join("\n")}\n`;
 }
 
-/** Where a session can be reached: what `kfwd up` prints once it is ready. */
+/** Where a session can be reached: what `kfwd up` prints once it is ready (each capability's own lines). */
 export function placeLines(s: SessionState): string[] {
   return [
     `  target    ${s.target}`,
-    `  socks5    ${s.socks}`,
-    `  http      ${s.http}`,
-    ...s.forwards.map((f) => `  forward   ${f.listen} → ${f.to}${f.name ? ` (${f.name})` : ""}`),
+    ...Object.values(s.capabilities).flatMap((r) => r.lines.map((line) => `  ${line}`)),
   ];
 }
 

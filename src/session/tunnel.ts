@@ -1,8 +1,9 @@
 import type { Duplex } from "node:stream";
+import { type CallMap, type IncomingOpen, Mux, type PeerHello } from "../../wire/index";
 import { KfwdError } from "../errors";
+import type { AgentLauncher } from "../launch/types";
 import type { Destination } from "../proxy/dialer";
-import type { AgentConnection, AgentLauncher } from "../launch/types";
-import { Mux, type CallMap, type PeerHello } from "../../wire/index";
+import type { AgentConnection } from "../transport/types";
 
 export type TunnelState = "connecting" | "up" | "reconnecting" | "closed";
 
@@ -15,19 +16,34 @@ export interface TunnelOptions {
   /** Liveness: a ping every interval; no answer within the timeout means the tunnel is dead. */
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
+  /** Kinds of stream the agent may open toward the host, and who takes them. */
+  streamKinds?: readonly string[];
+  onStream?: (open: IncomingOpen) => void;
+  /**
+   * Runs after every connect (the first and each reconnect), once the agent answered: what the agent holds
+   * for the session (listeners, watches) is set up again here. A failure fails `start`; after a reconnect it
+   * is reported and the tunnel stays up for everything else.
+   */
+  afterConnect?: () => Promise<void>;
+}
+
+/** One agent connection and the Mux over it. */
+interface Link {
+  readonly mux: Mux;
+  readonly connection: AgentConnection;
 }
 
 /**
- * The session's link to its agent. It owns one Mux at a time and, when the tunnel drops (agent killed,
- * connection cut, pings unanswered), starts a fresh agent through the launcher. Streams on the lost tunnel
- * are reset by the Mux; new dials wait for the new one instead of failing at once.
+ * The session's link to its agent. It holds one or more Muxes — the first carries calls and pings, new streams
+ * go to the least busy — and, when the first is lost (agent killed, connection cut, pings unanswered), starts
+ * a fresh agent through the launcher and runs the after-connect hooks again. Streams on a lost link are reset
+ * by its Mux; new dials wait for the new one instead of failing at once.
  */
 export class Tunnel {
   state: TunnelState = "connecting";
   hello: PeerHello | undefined;
   reconnects = 0;
-  private mux: Mux | undefined;
-  private connection: AgentConnection | undefined;
+  private links: Link[] = [];
   private waiters: Array<(mux: Mux | undefined) => void> = [];
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private readonly reconnectWaitMs: number;
@@ -42,41 +58,78 @@ export class Tunnel {
   /** Connect for the first time; a failure here is the user's error to see, so it is thrown, not retried. */
   async start(): Promise<PeerHello> {
     await this.connectOnce();
+    if (this.state !== "closed") await this.options.afterConnect?.();
     this.startPings();
     return this.hello as PeerHello;
   }
 
   get description(): string {
-    return this.connection?.description ?? this.launcher.label;
+    return this.links[0]?.connection.description ?? this.launcher.label;
   }
 
-  async dial(dest: Destination): Promise<Duplex> {
-    const mux = await this.currentMux();
-    return mux.open(dest);
+  /** How many Muxes carry the session now. */
+  get linkCount(): number {
+    return this.links.length;
+  }
+
+  /** A stream to `dest` (or, with a kind, one a capability asked the agent for), on the least busy link. */
+  async dial(dest: Destination, kind?: string): Promise<Duplex> {
+    await this.primary();
+    let best = this.links[0] as Link;
+    for (const link of this.links) if (link.mux.stats().openStreams < best.mux.stats().openStreams) best = link;
+    return best.mux.open(dest, kind);
   }
 
   async call<M extends keyof CallMap>(method: M, params: CallMap[M]["params"]): Promise<CallMap[M]["result"]> {
-    const mux = await this.currentMux();
-    return mux.call(method, params);
+    return (await this.primary()).call(method, params);
+  }
+
+  /**
+   * Carry streams over one more connection as well (a second exec stream, another transport). It lives as
+   * long as it works; its loss only removes it, while the first link's loss reconnects the session.
+   */
+  async addLink(connection: AgentConnection): Promise<void> {
+    const mux = await this.handshake(connection);
+    if (!mux) return;
+    const link = { mux, connection };
+    this.links.push(link);
+    void mux.closed.then(() => {
+      if (this.links[0] === link) return; // the first link's loss is onLost's
+      this.links = this.links.filter((l) => l !== link);
+      void connection.close();
+    });
   }
 
   stats(): ReturnType<Mux["stats"]> & { state: TunnelState; reconnects: number } {
-    const base = this.mux?.stats() ?? { openStreams: 0, bytesSent: 0, bytesReceived: 0, rttMs: undefined };
-    return { ...base, state: this.state, reconnects: this.reconnects };
+    const total = { openStreams: 0, bytesSent: 0, bytesReceived: 0, rttMs: this.links[0]?.mux.stats().rttMs };
+    for (const { mux } of this.links) {
+      const s = mux.stats();
+      total.openStreams += s.openStreams;
+      total.bytesSent += s.bytesSent;
+      total.bytesReceived += s.bytesReceived;
+    }
+    return { ...total, state: this.state, reconnects: this.reconnects };
   }
 
   async close(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "closed";
     if (this.pingTimer) clearInterval(this.pingTimer);
-    this.mux?.close("session ended");
-    await this.connection?.close();
+    const links = this.links.splice(0);
+    for (const { mux } of links) mux.close("session ended");
+    for (const { connection } of links) await connection.close();
     for (const wake of this.waiters.splice(0)) wake(undefined);
   }
 
-  private async connectOnce(): Promise<void> {
-    const connection = await this.launcher.connect(this.options.progress);
-    const mux = new Mux(connection.transport, { ...connection.tuning, role: "client", log: this.options.log });
+  /** A Mux over `connection` once the agent said HELLO; undefined (and closed) if the tunnel closed meanwhile. */
+  private async handshake(connection: AgentConnection): Promise<Mux | undefined> {
+    const { streamKinds, onStream, log } = this.options;
+    const mux = new Mux(connection.transport, {
+      ...connection.tuning,
+      role: "client",
+      log,
+      ...(onStream ? { onStream, streamKinds: streamKinds ?? [] } : {}),
+    });
     try {
       this.hello = await mux.ready;
     } catch (error) {
@@ -87,28 +140,39 @@ export class Tunnel {
     if (this.state === "closed") {
       mux.close("session ended");
       await connection.close();
-      return;
+      return undefined;
     }
-    this.connection = connection;
-    this.mux = mux;
+    return mux;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const connection = await this.launcher.connect(this.options.progress);
+    const mux = await this.handshake(connection);
+    if (!mux) return;
+    this.links.unshift({ mux, connection });
     this.state = "up";
     for (const wake of this.waiters.splice(0)) wake(mux);
     void mux.closed.then((error) => this.onLost(mux, error));
   }
 
   private async onLost(mux: Mux, error: Error | undefined): Promise<void> {
-    if (this.state === "closed" || this.mux !== mux) return;
+    if (this.state === "closed" || this.links[0]?.mux !== mux) return;
     this.state = "reconnecting";
-    this.mux = undefined;
-    const lost = this.connection;
-    this.connection = undefined;
-    void lost?.close();
+    // The agent behind every link is gone with the first one (they share it): start over.
+    const lost = this.links.splice(0);
+    for (const link of lost) {
+      if (link.mux !== mux) link.mux.close("tunnel lost");
+      void link.connection.close();
+    }
     this.options.warn(`Lost the tunnel to the agent${error ? ` (${error.message})` : ""}; reconnecting…`);
     for (let attempt = 0; this.state === "reconnecting"; attempt++) {
       try {
         await this.connectOnce();
         this.reconnects++;
         this.options.warn(`Tunnel is back (${this.description}).`);
+        await this.options.afterConnect?.().catch((e: unknown) => {
+          this.options.warn(`After reconnecting: ${e instanceof Error ? e.message : String(e)}`);
+        });
         return;
       } catch (e) {
         const delay = Math.min(2000, 100 * 2 ** attempt);
@@ -118,8 +182,9 @@ export class Tunnel {
     }
   }
 
-  private currentMux(): Promise<Mux> {
-    if (this.mux) return Promise.resolve(this.mux);
+  private primary(): Promise<Mux> {
+    const first = this.links[0];
+    if (first) return Promise.resolve(first.mux);
     if (this.state === "closed") return Promise.reject(tunnelClosed());
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -146,10 +211,10 @@ export class Tunnel {
     const interval = this.options.pingIntervalMs ?? 5000;
     const timeout = this.options.pingTimeoutMs ?? 10_000;
     this.pingTimer = setInterval(() => {
-      const mux = this.mux;
+      const mux = this.links[0]?.mux;
       if (!mux) return;
       const timer = setTimeout(() => {
-        if (this.mux === mux) mux.close(`no answer to ping within ${timeout / 1000}s`);
+        if (this.links[0]?.mux === mux) mux.close(`no answer to ping within ${timeout / 1000}s`);
       }, timeout);
       mux.ping().then(
         () => clearTimeout(timer),

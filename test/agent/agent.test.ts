@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from "../../wire/version";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
@@ -49,7 +50,7 @@ async function transfer(stream: MuxStream, total: number): Promise<{ sent: strin
 describe("agent process (bootstrap loader + real TCP)", () => {
   test("HELLO names the agent", async () => {
     const hello = await agent.mux.ready;
-    expect(hello.version).toBe(1);
+    expect(hello.version).toBe(PROTOCOL_VERSION);
     expect(hello.capabilities).toEqual(expect.arrayContaining(["call:env", "call:resolve"]));
     expect(hello.info.pid).toBe(String(agent.child.pid));
     expect(hello.info.bunVersion).toBe(Bun.version);

@@ -11,6 +11,9 @@ import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "
 import { kfwd, localProfile } from "../helpers/kfwd";
 import type { SessionJson } from "../../src/session/status-text";
 
+/** Where a session's proxies listen, as `status --json` reports them (the outgoing capability's data). */
+const socksOf = (s: SessionJson): string => String(s.capabilities.outgoing?.socks);
+const httpOf = (s: SessionJson): string => String(s.capabilities.outgoing?.http);
 const web = `http://${NAMES.web}:${PORTS.http}/hello`;
 
 const alive = (pid: number): boolean =>
@@ -26,7 +29,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
   const status = async (): Promise<SessionJson[]> =>
     JSON.parse((await kfwd(["status", "--json"], { env })).stdout) as SessionJson[];
   const curlThrough = (s: SessionJson): number | null =>
-    spawnSync("curl", ["-sS", "--fail", "--max-time", "5", "-x", `socks5h://${s.socks}`, web], { stdio: "ignore" })
+    spawnSync("curl", ["-sS", "--fail", "--max-time", "5", "-x", `socks5h://${socksOf(s)}`, web], { stdio: "ignore" })
       .status;
 
   beforeAll(async () => {
@@ -83,7 +86,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     const [s] = await status();
     const r = await kfwd(["run", shop, "--", "sh", "-c", `echo "$ALL_PROXY"; curl -sS --fail ${web}`], { env });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`socks5h://${s?.socks}`);
+    expect(r.stdout).toContain(`socks5h://${socksOf(s as SessionJson)}`);
     expect(r.stdout).toContain("hello from the cluster");
     const [after] = await status();
     expect(after?.pid).toBe(s?.pid as number);
@@ -95,7 +98,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     const both = await status();
     expect(both.length).toBe(2);
     const [a, b] = both as [SessionJson, SessionJson];
-    expect(new Set([a.socks, a.http, b.socks, b.http]).size).toBe(4);
+    expect(new Set([socksOf(a), httpOf(a), socksOf(b), httpOf(b)]).size).toBe(4);
     expect(curlThrough(a)).toBe(0);
     expect(curlThrough(b)).toBe(0);
 
@@ -130,7 +133,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     expect(fresh.code).toBe(0);
     const [t] = (await status()) as [SessionJson];
     expect(t.pid).not.toBe(s.pid);
-    expect((JSON.parse(fresh.stdout) as Record<string, string>).KFWD_SOCKS).toBe(t.socks);
+    expect((JSON.parse(fresh.stdout) as Record<string, string>).KFWD_SOCKS).toBe(socksOf(t));
     expect(curlThrough(t)).toBe(0);
   });
 

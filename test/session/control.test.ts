@@ -26,6 +26,7 @@ const stats: SessionStats = {
   bytesSent: 3,
   bytesReceived: 4,
   rttMs: 0.5,
+  capabilities: {},
   reconnects: 0,
 };
 
@@ -35,7 +36,7 @@ describe("control socket", () => {
     let stopped = 0;
     const server = await serveControl(path, {
       status: () => ({ stats }),
-      env: () => ({ env: { A: "it's\n" } }),
+      env: () => ({ env: { A: "it's\n" }, rewrites: [] }),
       stop: () => stopped++,
     });
     expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -50,7 +51,11 @@ describe("control socket", () => {
   test("a stale socket file (a killed session's) is replaced on listen", async () => {
     const path = socketPath();
     writeFileSync(path, "");
-    const server = await serveControl(path, { status: () => ({ stats }), env: () => ({ env: {} }), stop: () => {} });
+    const server = await serveControl(path, {
+      status: () => ({ stats }),
+      env: () => ({ env: {}, rewrites: [] }),
+      stop: () => {},
+    });
     expect((await controlRequest(path, "status")).stats.pid).toBe(1);
     await server.close();
   });
@@ -78,7 +83,11 @@ describe("control socket", () => {
 
   test("a request in another protocol version is refused with a reason", async () => {
     const path = socketPath();
-    const server = await serveControl(path, { status: () => ({ stats }), env: () => ({ env: {} }), stop: () => {} });
+    const server = await serveControl(path, {
+      status: () => ({ stats }),
+      env: () => ({ env: {}, rewrites: [] }),
+      stop: () => {},
+    });
     const reply = await new Promise<string>((resolve) => {
       const c = createConnection({ path }, () => c.write('{"v":99,"op":"status"}\n'));
       let text = "";

@@ -34,7 +34,12 @@ describe("frame codec", () => {
   test("payload encoders round-trip", () => {
     const hello = { version: 7, window: 1234, capabilities: ["a", "call:x"], info: { pid: "1" } };
     expect(decodeHello(encodeHello(hello))).toEqual(hello);
-    expect(decodeOpen(encodeOpen({ host: "::1", port: 65535 }))).toEqual({ host: "::1", port: 65535 });
+    expect(decodeOpen(encodeOpen({ host: "::1", port: 65535 }))).toEqual({ host: "::1", port: 65535, kind: "dial" });
+    expect(decodeOpen(encodeOpen({ host: "10.0.0.7", port: 80 }, "incoming"))).toEqual({
+      host: "10.0.0.7",
+      port: 80,
+      kind: "incoming",
+    });
     const call = SAMPLE_FRAMES.find((s) => s.name === "call")!;
     expect(decodeCallHead(call.payload).method).toBe("resolve");
     expect(decodeReason(SAMPLE_FRAMES.find((s) => s.name === "reset")!.payload)).toEqual({

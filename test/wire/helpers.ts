@@ -1,6 +1,6 @@
 /** A client and an agent Mux joined by an in-memory transport pair. */
 import { Mux, type IncomingOpen, type MuxOptions } from "../../wire/mux";
-import type { MuxStream } from "../../wire/stream";
+import type { Readable } from "node:stream";
 import { memoryTransportPair } from "../../src/transport/memory";
 
 export function muxPair(agent: Partial<MuxOptions> = {}, client: Partial<MuxOptions> = {}, highWaterMark?: number) {
@@ -18,7 +18,7 @@ export function echo(): (request: IncomingOpen) => void {
   };
 }
 
-export function readAll(stream: MuxStream): Promise<Buffer> {
+export function readAll(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -58,6 +58,14 @@ export const SAMPLE_FRAMES: SampleFrame[] = [
     payload: Buffer.from('{"code":"X","message":"m"}'),
   },
   { name: "goaway", type: FrameType.GOAWAY, flags: 0, id: 0, payload: encodeReason(ResetReason.NORMAL, "bye") },
+  // Version 2: an OPEN that names its kind (OPEN_KIND_SINCE).
+  {
+    name: "open-kind",
+    type: FrameType.OPEN,
+    flags: 0,
+    id: 2,
+    payload: encodeOpen({ host: "10.0.0.7", port: 8080 }, "incoming"),
+  },
 ];
 
 export function encodeSample(sample: SampleFrame): Buffer {

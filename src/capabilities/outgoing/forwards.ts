@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { KfwdError } from "../errors";
-import type { Destination } from "../proxy/dialer";
-import { splice } from "../proxy/splice";
-import type { Tunnel } from "./tunnel";
+import { KfwdError } from "../../errors";
+import type { Destination } from "../../proxy/dialer";
+import { splice } from "../../proxy/splice";
+import type { Tunnel } from "../../session/tunnel";
 
 export interface ForwardSpec {
   name?: string | undefined;
