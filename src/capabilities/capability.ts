@@ -46,6 +46,13 @@ export interface Capability {
   describe(): CapabilityReport;
   /** Live figures (counters, rules), asked for by `kfwd status` over the control socket. */
   stats?(): CapabilityReport;
+  /** Ports it serves on the host's loopback (proxies, forwards): transparent mode makes them reachable inside. */
+  loopbackPorts?(): number[];
+  /**
+   * How `kfwd run` starts the command, if this capability changes that (transparent mode: in namespaces).
+   * `loopbackPorts` are every capability's, for the command to reach there as it would here.
+   */
+  wrapCommand?(command: readonly string[], loopbackPorts: readonly number[]): string[];
   /** Undo everything `start` and `afterConnect` did. Idempotent. */
   stop(): Promise<void>;
 }

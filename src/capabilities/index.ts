@@ -5,12 +5,19 @@
 import type { Profile } from "../profile/index";
 import type { Capability } from "./capability";
 import { outgoing, outgoingSettings } from "./outgoing/index";
+import { transparent } from "./transparent/index";
 
-const REGISTRY: ReadonlyArray<(profile: Profile) => Capability | undefined> = [
+/** What a command line adds to the profile (`kfwd run --transparent`). */
+export interface CapabilityFlags {
+  transparent?: boolean | undefined;
+}
+
+const REGISTRY: ReadonlyArray<(profile: Profile, flags: CapabilityFlags) => Capability | undefined> = [
   (profile) => outgoing(outgoingSettings(profile)),
+  (_profile, flags) => (flags.transparent ? transparent() : undefined),
 ];
 
 /** The profile's capabilities, in the order they start (and the reverse of the order they stop). */
-export function capabilitiesFor(profile: Profile): Capability[] {
-  return REGISTRY.map((make) => make(profile)).filter((c): c is Capability => c !== undefined);
+export function capabilitiesFor(profile: Profile, flags: CapabilityFlags = {}): Capability[] {
+  return REGISTRY.map((make) => make(profile, flags)).filter((c): c is Capability => c !== undefined);
 }

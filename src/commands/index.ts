@@ -15,4 +15,6 @@ export const commands: Record<string, () => Promise<AnyCommand>> = {
   clean: () => load(import("./clean")),
   // Hidden (meta.hidden): the background process `up` and `env` start.
   _session: () => load(import("./_session")),
+  // Hidden: transparent mode's helper inside the command's namespaces.
+  _netns: () => load(import("./_netns")),
 };

@@ -1,10 +1,12 @@
 import { defineCommand } from "citty";
 import { KfwdError } from "../errors";
 import { loadProfile } from "../profile/index";
+import { insideCommand, type TransparentPlace } from "../capabilities/transparent/index";
 import { runChild } from "../session/child";
 import { sessionConfigFrom } from "../session/config";
 import { findSession, sessionEnv } from "../session/registry";
 import { startSession } from "../session/session";
+import type { SessionState } from "../session/state";
 import { argsAfterDashDash, profileArgs, uiFor } from "./_shared";
 
 export default defineCommand({
@@ -12,7 +14,14 @@ export default defineCommand({
     name: "run",
     description: "Run a command with the pod's environment and network: kfwd run <profile> -- <command...>",
   },
-  args: { ...profileArgs },
+  args: {
+    ...profileArgs,
+    transparent: {
+      type: "boolean",
+      description:
+        "Linux: run the command in its own network namespace where every TCP connection and DNS lookup goes through the agent (no root needed)",
+    },
+  },
   async run({ args, rawArgs }) {
     const command = argsAfterDashDash(rawArgs);
     if (command.length === 0) {
@@ -28,14 +37,29 @@ export default defineCommand({
     const running = await findSession(profile.id);
     if (running) {
       ui.step(`Using the running session (pid ${running.pid}); running ${command.join(" ")}`);
-      return await runChild(command, { ...process.env, ...(await sessionEnv(running)) });
+      const argv = args.transparent
+        ? insideCommand(command, transparentPlace(running, args.profile), running.loopbackPorts)
+        : command;
+      return await runChild(argv, { ...process.env, ...(await sessionEnv(running)) });
     }
-    const session = await startSession(sessionConfigFrom(profile, ui), ui);
+    const session = await startSession(sessionConfigFrom(profile, ui, { transparent: args.transparent }), ui);
     try {
       ui.step(`Running ${command.join(" ")}`);
-      return await runChild(command, { ...process.env, ...session.env });
+      return await runChild(session.commandLine(command), { ...process.env, ...session.env });
     } finally {
       await session.stop();
     }
   },
 });
+
+/** Where a background session's transparent relay is; a session started without it cannot run one. */
+function transparentPlace(state: SessionState, profile: string): TransparentPlace {
+  const data = state.capabilities.transparent?.data as Partial<TransparentPlace> | undefined;
+  if (typeof data?.socket === "string" && typeof data.resolvConf === "string")
+    return { socket: data.socket, resolvConf: data.resolvConf };
+  throw new KfwdError(
+    "KFWD_TRANSPARENT_NOT_IN_SESSION",
+    "Cannot run in transparent mode: the running session for this profile was started without it",
+    `Stop it (kfwd down ${profile}) and run again, or set [reach] transparent = true in the profile before kfwd up.`,
+  );
+}

@@ -1,4 +1,4 @@
-import { capabilitiesFor } from "../capabilities/index";
+import { type CapabilityFlags, capabilitiesFor } from "../capabilities/index";
 import type { Profile } from "../profile/index";
 import { kubeLauncher } from "../launch/kube";
 import { localLauncher } from "../launch/local";
@@ -7,10 +7,10 @@ import { debug, type Ui } from "../ui/log";
 import type { SessionConfig } from "./session";
 
 /** The profile, turned into what a session runs: the agent's launcher, the capabilities, the env selection. */
-export function sessionConfigFrom(profile: Profile, ui: Ui): SessionConfig {
+export function sessionConfigFrom(profile: Profile, ui: Ui, flags: CapabilityFlags = {}): SessionConfig {
   return {
     launcher: launcherFor(profile, ui),
-    capabilities: capabilitiesFor(profile),
+    capabilities: capabilitiesFor(profile, flags),
     env: profile.env,
   };
 }

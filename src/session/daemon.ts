@@ -72,6 +72,7 @@ function stateOf(
     profilePath: profile.source.path,
     target: session.tunnel.launcher.label,
     capabilities: session.describe(),
+    loopbackPorts: session.loopbackPorts(),
     startedAt: new Date(startedAt).toISOString(),
     socket: paths.socket,
     log: paths.log,

@@ -28,6 +28,10 @@ export interface Session {
   describe(): Record<string, CapabilityReport>;
   /** Live figures of each capability that has any, by name (`kfwd status`). */
   stats(): Record<string, CapabilityReport>;
+  /** Every port the capabilities serve on the host's loopback. */
+  loopbackPorts(): number[];
+  /** The command line `kfwd run` starts: the command, as capabilities wrap it (transparent mode). */
+  commandLine(command: readonly string[]): string[];
   stop(): Promise<void>;
 }
 
@@ -80,6 +84,12 @@ export async function startSession(config: SessionConfig, ui: Ui): Promise<Sessi
       rewrites,
       describe: () => Object.fromEntries(capabilities.map((c) => [c.name, c.describe()])),
       stats: () => Object.fromEntries(capabilities.flatMap((c) => (c.stats ? [[c.name, c.stats()] as const] : []))),
+      loopbackPorts: () => loopbackPorts(capabilities),
+      commandLine: (command) =>
+        capabilities.reduce<string[]>(
+          (line, c) => c.wrapCommand?.(line, loopbackPorts(capabilities)) ?? line,
+          [...command],
+        ),
       stop,
     };
   } catch (error) {
@@ -99,4 +109,8 @@ function streamRoutes(capabilities: readonly Capability[]): Map<string, Capabili
     }
   }
   return routes;
+}
+
+function loopbackPorts(capabilities: readonly Capability[]): number[] {
+  return capabilities.flatMap((c) => c.loopbackPorts?.() ?? []);
 }

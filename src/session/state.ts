@@ -18,6 +18,8 @@ export interface SessionState {
   target: string;
   /** What each capability said about itself once started (where its proxies, forwards... listen), by name. */
   capabilities: Record<string, CapabilityReport>;
+  /** The ports the session serves on the host's loopback (transparent mode mirrors them inside). */
+  loopbackPorts: number[];
   /** ISO time the session became ready. */
   startedAt: string;
   socket: string;
@@ -97,7 +99,8 @@ function parseState(text: string): SessionState | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const s = value as Partial<SessionState>;
   if (typeof s.pid !== "number" || typeof s.profileId !== "string" || typeof s.socket !== "string") return undefined;
-  return { ...(s as SessionState), capabilities: reports(s.capabilities) };
+  const loopbackPorts = Array.isArray(s.loopbackPorts) ? s.loopbackPorts.filter(Number.isInteger) : [];
+  return { ...(s as SessionState), capabilities: reports(s.capabilities), loopbackPorts };
 }
 
 /** Capability reports as written by a session; anything malformed (another kfwd build's file) is left out. */

@@ -33,6 +33,7 @@ const sample = (id: string): SessionState => ({
   profileId: id,
   profilePath: `/p/${id}.toml`,
   target: "local agent",
+  loopbackPorts: [1, 2],
   capabilities: { outgoing: { lines: ["socks5    127.0.0.1:1"], data: { socks: "127.0.0.1:1", http: "127.0.0.1:2" } } },
   startedAt: new Date().toISOString(),
   socket: sessionPaths(id).socket,

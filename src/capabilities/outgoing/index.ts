@@ -74,6 +74,7 @@ export function outgoing(settings: OutgoingSettings): Capability {
         },
       },
     ],
+    loopbackPorts: () => [...(socks ? [socks.port] : []), ...(http ? [http.port] : []), ...forwards.map((f) => f.port)],
     describe(): CapabilityReport {
       const listed = forwards.map((f) => ({
         ...(f.spec.name !== undefined ? { name: f.spec.name } : {}),

@@ -1,0 +1,155 @@
+/**
+ * The part of transparent mode that runs inside the command's own user, network and mount namespaces (made by
+ * `unshare`, no privileges needed): kfwd re-runs itself there as the hidden `_netns` command, which
+ *  1. brings up loopback, routes every address to it and adds iptables rules that send every TCP connection
+ *     not for loopback to one local port, and every DNS query (UDP 53) to its own resolver;
+ *  2. binds a resolv.conf naming that resolver over /etc/resolv.conf (in its mount namespace only);
+ *  3. connects to the session's relay over a unix socket (file system paths cross network namespaces) and
+ *     speaks the wire protocol there: each redirected connection becomes a stream to its original destination
+ *     (SO_ORIGINAL_DST), each DNS question a `resolve` call answered by the agent, and streams the relay opens
+ *     toward it reach the ports the command listens on;
+ *  4. runs the command, passes it signals, and exits with its exit code.
+ */
+import { spawnSync } from "node:child_process";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { Mux } from "../../../wire/index";
+import { streamTransport } from "../../../wire/stream-transport";
+import { KfwdError } from "../../errors";
+import { runChild } from "../../session/child";
+import { splice } from "../../proxy/splice";
+import { startResolver } from "./dns";
+import { originalDestination } from "./original-dst";
+import { LOOPBACK_KIND } from "./relay";
+import { findTool } from "./tools";
+
+export interface InsideOptions {
+  relaySocket: string;
+  resolvConf: string;
+  /** The session's ports on the host's loopback (proxies, forwards): listened on inside too, and relayed. */
+  loopbackPorts: readonly number[];
+  /** Host paths to bind over paths inside: [source, target] (the pod's files at their own paths). */
+  binds: ReadonlyArray<readonly [string, string]>;
+  command: readonly string[];
+}
+
+export async function runInside(options: InsideOptions): Promise<number> {
+  const redirect = await listenForRedirects();
+  setUpNetwork(redirect.port);
+  run("mount", ["--bind", options.resolvConf, "/etc/resolv.conf"]);
+  for (const [source, target] of options.binds) run("mount", ["--bind", source, target]);
+
+  const socket = await connectRelay(options.relaySocket);
+  const mux = new Mux(streamTransport(socket, socket), {
+    role: "client",
+    keepaliveMs: 0,
+    info: { pid: String(process.pid), redirectPort: String(redirect.port) },
+    // The relay opens streams toward ports the command listens on (a host port published for it).
+    onStream: (open) => {
+      const inner = createConnection({ host: "127.0.0.1", port: open.target.port, allowHalfOpen: true });
+      inner.once("connect", () => void splice(inner, open.accept()));
+      inner.once("error", () => open.reject(1, `nothing listens on port ${open.target.port} inside`));
+    },
+  });
+  await mux.ready;
+  redirect.server.on("connection", (client: Socket) => {
+    const fd = (client as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    const family = client.localAddress?.includes(":") ? "IPv6" : "IPv4";
+    const dest = fd === undefined ? undefined : originalDestination(fd, family);
+    if (!dest) return void client.destroy();
+    client.pause();
+    mux.open(dest).then(
+      (stream) => void splice(client, stream),
+      () => client.resetAndDestroy(),
+    );
+  });
+  const mirrors = await Promise.all(options.loopbackPorts.map((port) => mirrorLoopback(port, mux)));
+  const resolver = await startResolver((name) => mux.call("resolve", { name }));
+  try {
+    return await runChild(options.command, process.env);
+  } finally {
+    resolver.close();
+    for (const mirror of mirrors) mirror.close();
+    redirect.server.close();
+    mux.close("command ended");
+  }
+}
+
+/**
+ * Loopback is the namespace's own, so the session's proxies and forwards on the host's loopback would be out of
+ * reach from inside: each gets a listener on the same port inside that relays to it ("loopback" streams).
+ */
+async function mirrorLoopback(port: number, mux: Mux): Promise<Server> {
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
+    client.pause();
+    mux.open({ host: "127.0.0.1", port }, LOOPBACK_KIND).then(
+      (stream) => void splice(client, stream),
+      () => client.resetAndDestroy(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return server;
+}
+
+/** One port takes every redirected connection; any free one (the command may want the usual ones). */
+async function listenForRedirects(): Promise<{ server: Server; port: number }> {
+  const server = createServer({ allowHalfOpen: true, noDelay: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port: 0, host: "::", ipv6Only: false }, () => resolve());
+  });
+  const address = server.address();
+  if (typeof address !== "object" || address === null) throw new Error("the redirect listener has no port");
+  return { server, port: address.port };
+}
+
+function setUpNetwork(redirectPort: number): void {
+  run("ip", ["link", "set", "lo", "up"]);
+  run("ip", ["route", "add", "default", "dev", "lo"]);
+  const port = String(redirectPort);
+  run("iptables", [
+    "-t",
+    "nat",
+    "-A",
+    "OUTPUT",
+    "-p",
+    "tcp",
+    "!",
+    "-d",
+    "127.0.0.0/8",
+    "-j",
+    "REDIRECT",
+    "--to-ports",
+    port,
+  ]);
+  run("iptables", ["-t", "nat", "-A", "OUTPUT", "-p", "udp", "--dport", "53", "-j", "REDIRECT", "--to-ports", "53"]);
+  // IPv6 is best effort: a kernel without it (or without ip6tables) still gets IPv4 captured.
+  if (run("ip", ["-6", "route", "add", "default", "dev", "lo"], false)) {
+    run(
+      "ip6tables",
+      ["-t", "nat", "-A", "OUTPUT", "-p", "tcp", "!", "-d", "::1/128", "-j", "REDIRECT", "--to-ports", port],
+      false,
+    );
+  }
+}
+
+function run(tool: string, args: string[], required = true): boolean {
+  const result = spawnSync(findTool(tool) ?? tool, args, { encoding: "utf8" });
+  if (result.status === 0) return true;
+  if (!required) return false;
+  throw new KfwdError(
+    "KFWD_TRANSPARENT_SETUP",
+    `Cannot set up transparent mode: ${tool} ${args.join(" ")} failed: ${(result.stderr || result.error?.message || "").trim()}`,
+    "Run `kfwd doctor <profile>` to see whether this machine supports it; without it, leave out --transparent.",
+  );
+}
+
+function connectRelay(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ path });
+    socket.once("connect", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
