@@ -1,5 +1,6 @@
 /** Errors of the wire layer and the mapping between reset reasons and KfwdError codes. */
 import { KfwdError } from "./kfwd-error";
+import type { WireErrorCode } from "./error-codes";
 import { RESET_REASON_NAMES, ResetReason } from "./constants";
 
 export function wireProtocolError(reason: string, bytes?: Uint8Array): KfwdError {
@@ -18,7 +19,7 @@ function preview(bytes: Uint8Array): string {
   return printable ? JSON.stringify(head.toString("latin1")) : head.toString("hex");
 }
 
-const DIAL_CODES: Readonly<Record<number, string>> = {
+const DIAL_CODES: Readonly<Record<number, WireErrorCode>> = {
   [ResetReason.REFUSED]: "KFWD_DIAL_REFUSED",
   [ResetReason.UNREACHABLE]: "KFWD_DIAL_UNREACHABLE",
   [ResetReason.NAME_NOT_FOUND]: "KFWD_DIAL_NAME_NOT_FOUND",
