@@ -275,6 +275,12 @@ export const ERRORS = {
     area: "wire",
     meaning: "A connection was asked of a session that has already ended.",
   },
+  KFWD_STREAM_UNSUPPORTED: {
+    area: "wire",
+    meaning:
+      "A stream of a kind the peer did not announce (stream:<kind>), or a peer on protocol version 1, which has no kinds.",
+    fix: "Use matching kfwd and agent builds.",
+  },
   KFWD_CALL_UNSUPPORTED: {
     area: "wire",
     meaning: "The peer does not offer the requested call (an agent from another kfwd build).",
