@@ -3,6 +3,7 @@
  * control socket, writes the state file — last, so a state file means "ready" — and runs until asked to stop.
  * Its stdout/stderr are the session's log file; `kfwd up` reads its first error back from there.
  */
+import { formatHostPort } from "../../wire/net";
 import { isKfwdError } from "../errors";
 import { loadProfile, type Profile } from "../profile/index";
 import { Ui } from "../ui/log";
@@ -66,19 +67,17 @@ function stateOf(
   startedAt: number,
   paths: ReturnType<typeof sessionPaths>,
 ): SessionState {
-  const hostPort = (h: { host: string; port: number }): string =>
-    h.host.includes(":") ? `[${h.host}]:${h.port}` : `${h.host}:${h.port}`;
   return {
     pid: process.pid,
     profileId: profile.id,
     profilePath: profile.source.path,
     target: session.tunnel.launcher.label,
-    socks: hostPort(session.socks),
-    http: hostPort(session.http),
+    socks: formatHostPort(session.socks),
+    http: formatHostPort(session.http),
     forwards: session.forwards.map((f) => ({
       ...(f.spec.name !== undefined ? { name: f.spec.name } : {}),
-      listen: hostPort({ host: f.spec.listen.host, port: f.port }),
-      to: hostPort(f.spec.to),
+      listen: formatHostPort({ host: f.spec.listen.host, port: f.port }),
+      to: formatHostPort(f.spec.to),
     })),
     startedAt: new Date(startedAt).toISOString(),
     socket: paths.socket,
