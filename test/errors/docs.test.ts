@@ -17,6 +17,7 @@ const ENVIRONMENT_VARIABLES = new Set([
   "KFWD_DEBUG",
   "KFWD_SOCKS",
   "KFWD_HTTP",
+  "KFWD_ROOT", // the host copy of the pod's files (files capability)
   "KFWD_AGENT_", // the prefix of the agent's own settings, below
   "KFWD_AGENT_IDLE_TIMEOUT",
   "KFWD_AGENT_DIAL_TIMEOUT",
