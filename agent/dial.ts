@@ -11,18 +11,7 @@ import { ResetReason } from "../wire/constants";
 import type { IncomingOpen } from "../wire/mux";
 import type { MuxStream } from "../wire/stream";
 import { isPeerHangup } from "../wire/kfwd-error";
-
-/** How connection errors are reported to kfwd. EAI_* are getaddrinfo failures: the name did not resolve. */
-export function resetReasonFor(error: unknown): number {
-  const code = String((error as { code?: unknown } | null)?.code ?? "");
-  if (code === "ECONNREFUSED") return ResetReason.REFUSED;
-  if (code === "ENOTFOUND" || code.startsWith("EAI_") || code === "DNS_ENOTFOUND") return ResetReason.NAME_NOT_FOUND;
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EHOSTDOWN" || code === "ENETDOWN")
-    return ResetReason.UNREACHABLE;
-  if (code === "ETIMEDOUT") return ResetReason.TIMEOUT;
-  if (code === "ECONNRESET" || code === "EPIPE") return ResetReason.CONNECTION_RESET;
-  return ResetReason.FAILED;
-}
+import { resetReasonFor } from "../wire/net";
 
 export interface Dialer {
   handle(request: IncomingOpen): void;

@@ -4,6 +4,7 @@
  * new frame type. Bodies larger than one frame continue in further frames flagged MORE.
  */
 import { KfwdError } from "./kfwd-error";
+import { isWireErrorCode } from "./error-codes";
 import { Flag, FrameType, MAX_CALL_BODY, MAX_PAYLOAD } from "./constants";
 import { decodeCallHead, encodeCallHead } from "./payloads";
 import { wireProtocolError } from "./errors";
@@ -76,6 +77,19 @@ class Reassembly {
   }
 }
 
+/**
+ * The error a REPLY carried, checked where it enters: a code this build does not know (a foreign or mismatched
+ * peer; the agent is normally the same build) becomes KFWD_CALL_FAILED naming the peer's code, so every code
+ * kfwd reports is one of its own, documented in docs/errors.md.
+ */
+function replyError(e: Partial<WireCallError>, method: string): KfwdError {
+  const message = typeof e.message === "string" ? e.message : `Call "${method}" failed`;
+  const hint = typeof e.hint === "string" ? e.hint : undefined;
+  if (isWireErrorCode(e.code)) return new KfwdError(e.code, message, hint);
+  const named = e.code === undefined ? "" : ` (the peer's code: ${String(e.code)})`;
+  return new KfwdError("KFWD_CALL_FAILED", `${message}${named}`, hint);
+}
+
 export class CallEndpoint {
   private nextId = 1;
   private readonly pending = new Map<
@@ -131,14 +145,7 @@ export class CallEndpoint {
       return;
     }
     if (flags & Flag.ERROR) {
-      const e = parsed as Partial<WireCallError>;
-      waiter.reject(
-        new KfwdError(
-          String(e.code ?? "KFWD_CALL_FAILED"),
-          String(e.message ?? `Call "${waiter.method}" failed`),
-          e.hint,
-        ),
-      );
+      waiter.reject(replyError(parsed as Partial<WireCallError>, waiter.method));
     } else {
       waiter.resolve(parsed);
     }

@@ -1,6 +1,7 @@
 /** Errors of the wire layer and the mapping between reset reasons and KfwdError codes. */
 import { KfwdError } from "./kfwd-error";
-import { RESET_REASON_NAMES, ResetReason } from "./constants";
+import { RESET_REASON_NAMES } from "./constants";
+import { DIAL_ERROR, type DialErrorCode, dialErrorFromReset, formatHostPort } from "./net";
 
 export function wireProtocolError(reason: string, bytes?: Uint8Array): KfwdError {
   const seen = bytes ? ` (bytes: ${preview(bytes)})` : "";
@@ -18,18 +19,11 @@ function preview(bytes: Uint8Array): string {
   return printable ? JSON.stringify(head.toString("latin1")) : head.toString("hex");
 }
 
-const DIAL_CODES: Readonly<Record<number, string>> = {
-  [ResetReason.REFUSED]: "KFWD_DIAL_REFUSED",
-  [ResetReason.UNREACHABLE]: "KFWD_DIAL_UNREACHABLE",
-  [ResetReason.NAME_NOT_FOUND]: "KFWD_DIAL_NAME_NOT_FOUND",
-  [ResetReason.TIMEOUT]: "KFWD_DIAL_TIMEOUT",
-};
-
-const DIAL_HINTS: Readonly<Record<number, string>> = {
-  [ResetReason.REFUSED]: "Nothing listens on that port in the cluster; check the Service's targetPort.",
-  [ResetReason.UNREACHABLE]: "The pod has no route to that address; check the address and NetworkPolicies.",
-  [ResetReason.NAME_NOT_FOUND]: "The pod's resolver does not know that name; check spelling and namespace (svc.ns).",
-  [ResetReason.TIMEOUT]: "The address did not answer; a NetworkPolicy may drop the traffic.",
+const DIAL_HINTS: Readonly<Partial<Record<DialErrorCode, string>>> = {
+  [DIAL_ERROR.refused]: "Nothing listens on that port in the cluster; check the Service's targetPort.",
+  [DIAL_ERROR.unreachable]: "The pod has no route to that address; check the address and NetworkPolicies.",
+  [DIAL_ERROR.nameNotFound]: "The pod's resolver does not know that name; check spelling and namespace (svc.ns).",
+  [DIAL_ERROR.timeout]: "The address did not answer; a NetworkPolicy may drop the traffic.",
 };
 
 export function resetReasonName(reason: number): string {
@@ -46,10 +40,11 @@ export function dialReason(error: unknown): number {
 /** Why `Mux.open` failed, as the error the caller sees. */
 export function dialError(target: { host: string; port: number }, reason: number, message: string): KfwdError {
   const detail = message || resetReasonName(reason);
+  const code = dialErrorFromReset(reason);
   return new KfwdError(
-    DIAL_CODES[reason] ?? "KFWD_DIAL_FAILED",
-    `Cannot connect to "${target.host}:${target.port}" from the agent: ${detail}`,
-    DIAL_HINTS[reason],
+    code,
+    `Cannot connect to "${formatHostPort(target)}" from the agent: ${detail}`,
+    DIAL_HINTS[code],
   );
 }
 

@@ -1,7 +1,8 @@
 /** The first two checks: the kubeconfig gives a context, and the API server answers and knows who we are. */
 import { KfwdError } from "../errors";
 import { KubeClient } from "../kube/client";
-import { currentUser, type ClusterUser } from "../kube/cleanup-owner";
+import { currentUser, type ClusterUser } from "../kube/current-user";
+import type { ServerVersion } from "../kube/types";
 import type { Profile } from "../profile/index";
 import type { CheckResult } from "./types";
 
@@ -28,16 +29,11 @@ export async function checkKubeconfig(profile: Profile): Promise<{ result: Check
   }
 }
 
-interface Version {
-  gitVersion?: string;
-  platform?: string;
-}
-
 export async function checkCluster(client: KubeClient): Promise<{ result: CheckResult; user?: ClusterUser }> {
   const title = "cluster";
   try {
     // /version needs no credentials on most clusters, so it proves reachability; SelfSubjectReview proves the login.
-    const version = await client.get<Version>("/version");
+    const version = await client.get<ServerVersion>("/version");
     const user = await currentUser(client);
     const who =
       user.source === "server"

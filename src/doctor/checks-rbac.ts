@@ -8,6 +8,7 @@ import type { Profile } from "../profile/index";
 import { failed } from "./checks-cluster";
 import { permissionsOf, shippedRules, type Permission } from "./role";
 import type { CheckResult } from "./types";
+import type { APIResourceList } from "../kube/types";
 
 export const describePermission = (p: Permission): string => `${p.verb} ${p.resource}${p.group ? ` (${p.group})` : ""}`;
 
@@ -56,10 +57,6 @@ export async function checkPermissions(client: KubeClient): Promise<{ result: Ch
   }
 }
 
-interface ApiResourceList {
-  resources?: { name: string; verbs?: string[] }[];
-}
-
 /** Whether this profile's sessions put the agent in an ephemeral container (see [agent] placement). */
 export function usesEphemeral(profile: Profile): boolean {
   const placement = profile.agent.placement;
@@ -82,7 +79,7 @@ export async function checkEphemeral(
     ? ""
     : ` (this profile uses placement "${profile.agent.placement}" with ${profile.target.kind === "none" ? "no target" : "a target"}, so it does not need them)`;
   try {
-    const core = await client.get<ApiResourceList>("/api/v1");
+    const core = await client.get<APIResourceList>("/api/v1");
     const sub = core.resources?.find((r) => r.name === "pods/ephemeralcontainers");
     if (!sub?.verbs?.includes("patch")) {
       return {

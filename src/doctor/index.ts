@@ -2,7 +2,7 @@
  * `kfwd doctor`: checks in order, each building on the last (no kubeconfig → nothing else can run). A check
  * that cannot run because an earlier one failed is reported as skipped, so the output always has every line.
  */
-import type { ClusterUser } from "../kube/cleanup-owner";
+import type { ClusterUser } from "../kube/current-user";
 import type { Profile } from "../profile/index";
 import { checkCluster, checkKubeconfig } from "./checks-cluster";
 import { checkEphemeral, checkPermissions } from "./checks-rbac";

@@ -1,3 +1,5 @@
+import { formatHostPort } from "../../wire/net";
+
 export interface ProxyEndpoints {
   socks: { host: string; port: number };
   http: { host: string; port: number };
@@ -6,9 +8,6 @@ export interface ProxyEndpoints {
   auth?: { username: string; password: string } | undefined;
 }
 
-const hostPort = (e: { host: string; port: number }): string =>
-  e.host.includes(":") ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
-
 /**
  * The variables that point clients at kfwd's proxies. Both cases are set because clients disagree
  * (curl reads only lowercase http_proxy; Go and Python read either). ALL_PROXY uses socks5h:// so that
@@ -16,12 +15,12 @@ const hostPort = (e: { host: string; port: number }): string =>
  */
 export function proxyVariables(p: ProxyEndpoints): Record<string, string> {
   const cred = p.auth ? `${encodeURIComponent(p.auth.username)}:${encodeURIComponent(p.auth.password)}@` : "";
-  const http = `http://${cred}${hostPort(p.http)}`;
-  const socks = `socks5h://${cred}${hostPort(p.socks)}`;
+  const http = `http://${cred}${formatHostPort(p.http)}`;
+  const socks = `socks5h://${cred}${formatHostPort(p.socks)}`;
   const noProxy = ["localhost", "127.0.0.1", "::1", ...p.direct.map(toNoProxyEntry)].join(",");
   const vars: Record<string, string> = {
-    KFWD_SOCKS: hostPort(p.socks),
-    KFWD_HTTP: hostPort(p.http),
+    KFWD_SOCKS: formatHostPort(p.socks),
+    KFWD_HTTP: formatHostPort(p.http),
   };
   for (const [name, value] of [
     ["HTTP_PROXY", http],

@@ -1,4 +1,4 @@
-import { globToRegExp, matchesAny } from "./glob";
+import { globToRegExp, matchesAny } from "../text/glob";
 
 export interface EnvSelection {
   include: readonly string[];

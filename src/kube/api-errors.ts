@@ -2,7 +2,7 @@
  * Turning API server answers and connection failures into KfwdErrors a user can act on: which request,
  * which permission, which CA.
  */
-import { KfwdError } from "../errors";
+import { type ErrorCode, KfwdError } from "../errors";
 import { type RequestAttributes, requestAttributes, roleRuleYaml } from "./api-path";
 
 /** A Kubernetes `Status` object (the body of most error responses). */
@@ -23,7 +23,7 @@ export interface KubeStatus {
 /** An error answer from the API server. `status` is the HTTP status, `reason` the Status reason. */
 export class KubeApiError extends KfwdError {
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     hint: string | undefined,
     readonly status: number,
@@ -60,7 +60,7 @@ export function apiError(
   const serverMsg = body?.message || text.trim().slice(0, 500) || `HTTP ${status}`;
   const attrs = requestAttributes(req.method, req.path, req.query);
   const what = attrs ? describe(attrs) : `${req.method} ${req.path}`;
-  const make = (code: string, message: string, hint?: string) =>
+  const make = (code: ErrorCode, message: string, hint?: string) =>
     new KubeApiError(code, message, hint, status, body?.reason, { method: req.method, path: req.path }, body);
 
   if (status === 401) {

@@ -7,6 +7,7 @@ import { isKubeApiError } from "./api-errors";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { LABEL, MANAGED_BY, selector } from "./labels";
+import type { Job, ObjectMeta, Pod } from "./types";
 
 export type ManagedKind = "Pod" | "Job";
 
@@ -28,29 +29,6 @@ export interface ManagedObject {
   jobOwner?: string;
 }
 
-interface Meta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  ownerReferences?: { kind: string; name: string }[];
-}
-interface PodItem {
-  metadata: Meta;
-  status?: { phase?: string };
-}
-interface JobItem {
-  metadata: Meta;
-  status?: {
-    active?: number;
-    ready?: number;
-    succeeded?: number;
-    failed?: number;
-    conditions?: { type: string; status: string }[];
-  };
-}
-
 export interface ListScope {
   /** Namespaces to look in; ignored when `allNamespaces`. */
   namespaces: readonly string[];
@@ -67,12 +45,12 @@ export async function listManaged(client: KubeClient, owner: string, scope: List
   const labelSelector = selector({ [LABEL.managedBy]: MANAGED_BY, [LABEL.owner]: owner });
   const spaces: (string | undefined)[] = scope.allNamespaces ? [undefined] : [...new Set(scope.namespaces)];
   const listing: Listing = { objects: [], skipped: [] };
-  const isOurs = (m: Meta) => m.labels?.[LABEL.managedBy] === MANAGED_BY && m.labels?.[LABEL.owner] === owner;
+  const isOurs = (m: ObjectMeta) => m.labels?.[LABEL.managedBy] === MANAGED_BY && m.labels?.[LABEL.owner] === owner;
   for (const namespace of spaces) {
-    const pods = await client.list<PodItem>(apiPath({ resource: "pods", namespace }), { labelSelector });
+    const pods = await client.list<Pod>(apiPath({ resource: "pods", namespace }), { labelSelector });
     for (const p of pods.items) if (isOurs(p.metadata)) listing.objects.push(fromPod(p));
     try {
-      const jobs = await client.list<JobItem>(apiPath({ group: "batch", resource: "jobs", namespace }), {
+      const jobs = await client.list<Job>(apiPath({ group: "batch", resource: "jobs", namespace }), {
         labelSelector,
       });
       for (const j of jobs.items) if (isOurs(j.metadata)) listing.objects.push(fromJob(j));
@@ -85,7 +63,7 @@ export async function listManaged(client: KubeClient, owner: string, scope: List
   return listing;
 }
 
-function base(kind: ManagedKind, m: Meta): Omit<ManagedObject, "finished" | "pending"> {
+function base(kind: ManagedKind, m: ObjectMeta): Omit<ManagedObject, "finished" | "pending"> {
   const job = m.ownerReferences?.find((r) => r.kind === "Job");
   return {
     kind,
@@ -98,7 +76,7 @@ function base(kind: ManagedKind, m: Meta): Omit<ManagedObject, "finished" | "pen
   };
 }
 
-function fromPod(p: PodItem): ManagedObject {
+function fromPod(p: Pod): ManagedObject {
   const phase = p.status?.phase ?? "Pending";
   return {
     ...base("Pod", p.metadata),
@@ -107,7 +85,7 @@ function fromPod(p: PodItem): ManagedObject {
   };
 }
 
-function fromJob(j: JobItem): ManagedObject {
+function fromJob(j: Job): ManagedObject {
   const s = j.status ?? {};
   const finished = (s.conditions ?? []).some(
     (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",

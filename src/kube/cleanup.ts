@@ -9,10 +9,11 @@
  * no state file), so it is only removed once older than `olderThanMs`.
  */
 import type { KubeClient } from "./client";
-import { currentOwnerLabel } from "./cleanup-owner";
+import { currentOwnerLabel } from "./labels";
 import { deleteManaged, listManaged, type ListScope, type ManagedObject } from "./cleanup-list";
 
-export { currentOwnerLabel, currentUser, type ClusterUser } from "./cleanup-owner";
+export { currentUser, type ClusterUser } from "./current-user";
+export { currentOwnerLabel } from "./labels";
 export type { ManagedObject } from "./cleanup-list";
 
 /** A Pending agent older than this has long outlived any start timeout: it is stuck (bad image, unschedulable). */

@@ -22,7 +22,7 @@ import {
   MAX_STDIN_PAYLOAD,
   parseExecStatus,
 } from "./exec-protocol";
-import { LineSplitter } from "./lines";
+import { LineSplitter } from "../text/lines";
 
 export { ExecExitError, type ExecProtocol, type ExecStatus } from "./exec-protocol";
 

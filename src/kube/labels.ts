@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { hostname, userInfo } from "node:os";
+import type { KubeClient } from "./client";
+import { currentUser, localUser } from "./current-user";
 
 /**
  * Every object kfwd creates in a cluster carries these labels, so that kfwd can find (and remove) exactly its
@@ -22,12 +23,17 @@ export const ANNOTATION = {
 
 /** "<cluster user> as <os user>@<host>": two developers sharing one kubeconfig identity still differ. */
 export function ownerName(clusterUser: string): string {
-  return `${clusterUser} as ${userInfo().username}@${hostname()}`;
+  return `${clusterUser} as ${localUser()}`;
 }
 
 /** A label value (≤ 63 chars, [a-z0-9]) that stands for the owner. */
 export function ownerLabel(clusterUser: string): string {
   return createHash("sha256").update(ownerName(clusterUser)).digest("hex").slice(0, 16);
+}
+
+/** The owner label value for the current user. Session start and `kfwd clean` both use it. */
+export async function currentOwnerLabel(client: KubeClient): Promise<string> {
+  return ownerLabel((await currentUser(client)).name);
 }
 
 export function sessionLabels(sessionId: string, clusterUser: string): Record<string, string> {

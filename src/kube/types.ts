@@ -2,6 +2,7 @@
 
 export interface ObjectMeta {
   name: string;
+  ownerReferences?: { kind: string; name: string }[];
   namespace?: string;
   uid?: string;
   labels?: Record<string, string>;
@@ -114,4 +115,31 @@ export interface KubeEvent {
   reason?: string;
   message?: string;
   involvedObject?: { kind?: string; name?: string; uid?: string };
+}
+
+export interface Job {
+  metadata: ObjectMeta;
+  status?: {
+    active?: number;
+    ready?: number;
+    succeeded?: number;
+    failed?: number;
+    conditions?: { type: string; status: string }[];
+  };
+}
+
+/** authentication.k8s.io/v1: who the API server says the caller is. */
+export interface SelfSubjectReview {
+  status?: { userInfo?: { username?: string; groups?: string[] } };
+}
+
+/** GET /version. */
+export interface ServerVersion {
+  gitVersion?: string;
+  platform?: string;
+}
+
+/** GET /api/v1 (and /apis/<group>/<version>): the resources a group version serves. */
+export interface APIResourceList {
+  resources?: { name: string; verbs?: string[] }[];
 }

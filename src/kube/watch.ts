@@ -1,5 +1,9 @@
 /** Reading a watch response: one JSON event per line. */
+import { LineSplitter } from "../text/lines";
 import type { KubeStatus } from "./api-errors";
+
+/** An event is one object in JSON; the API server stores objects of up to ~1.5 MiB, so this leaves room. */
+const MAX_EVENT = 4 * 1024 * 1024;
 
 export interface WatchEvent<T = Record<string, unknown>> {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
@@ -13,8 +17,7 @@ export async function readWatchStream<T>(
   onErrorStatus: (status: KubeStatus) => Error,
 ): Promise<{ resourceVersion?: string }> {
   const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
+  const lines = new LineSplitter({ maxLine: MAX_EVENT, overflow: "error" });
   let resourceVersion: string | undefined;
   const onAbort = () => void reader.cancel().catch(() => {});
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -36,14 +39,9 @@ export async function readWatchStream<T>(
         throw e;
       }
       if (chunk.done) break;
-      buffered += decoder.decode(chunk.value, { stream: true });
-      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        handle(line);
-      }
+      for (const line of lines.push(chunk.value)) handle(line);
     }
-    if (!signal?.aborted) handle(buffered);
+    if (!signal?.aborted) handle(lines.flush() ?? "");
   } finally {
     signal?.removeEventListener("abort", onAbort);
     try {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { KfwdError } from "../errors";
+import { LineSplitter } from "../text/lines";
 import { agentArgv, agentPayload } from "./bootstrap";
 import { hostBun } from "./host-bun";
 import { stdioTransport } from "../transport/stdio";
@@ -87,13 +88,13 @@ function spawnedOrError(child: ChildProcess, netns: string | undefined): Promise
 }
 
 function pipeLines(child: ChildProcess, onLine: (line: string) => void): void {
-  let pending = "";
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) if (line) onLine(line);
+  const lines = new LineSplitter();
+  child.stderr?.on("data", (chunk: Buffer) => {
+    for (const line of lines.push(chunk)) if (line) onLine(line);
+  });
+  child.stderr?.once("end", () => {
+    const last = lines.flush();
+    if (last) onLine(last);
   });
 }
 

@@ -6,8 +6,9 @@
 import { boolean, duration, hostPort, oneOf, path, string, stringList, stringMap } from "./fields";
 import { arrayOfTables, BadValue, field, table, type SchemaValue } from "./schema-kit";
 import { describeToml } from "./toml-text";
+import { routeRuleProblem } from "../proxy/routes";
+import { isGlob } from "../text/glob";
 import {
-  destinationPatternProblem,
   envGlobProblem,
   isKubeLabel,
   isKubeName,
@@ -247,7 +248,7 @@ export const profileSchema = {
           example: { LOG_LEVEL: "debug" },
           description: "Variables to set or override, after include/exclude.",
         },
-        (k) => envGlobProblem(k) ?? (/[*?]/.test(k) ? "a variable name, not a glob" : undefined),
+        (k) => envGlobProblem(k) ?? (isGlob(k) ? "a variable name, not a glob" : undefined),
       ),
     },
   ),
@@ -284,7 +285,7 @@ export const profileSchema = {
           description:
             "Destinations (host globs, IPs, CIDRs) routed through the agent. `*` means every destination not matched by `direct`.",
         },
-        destinationPatternProblem,
+        routeRuleProblem,
         "array of globs/CIDRs",
       ),
       direct: stringList(
@@ -293,7 +294,7 @@ export const profileSchema = {
           example: ["*.example.com", "192.168.0.0/16"],
           description: "Destinations that bypass the agent and connect from this machine.",
         },
-        destinationPatternProblem,
+        routeRuleProblem,
         "array of globs/CIDRs",
       ),
       username: string({

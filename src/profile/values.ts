@@ -1,5 +1,5 @@
 /**
- * Parsers for the value syntaxes a profile uses (durations, host:port, globs, CIDRs, Kubernetes names and
+ * Parsers for the value syntaxes a profile uses (durations, host:port, env globs, Kubernetes names and
  * quantities). They throw KfwdError with a hint, so the CLI can reuse them for flags; the profile validator
  * turns the same errors into per-key problems.
  */
@@ -88,28 +88,6 @@ export function isHostname(s: string): boolean {
 export function isLoopbackHost(host: string): boolean {
   if (host === "localhost" || host === "::1") return true;
   return isIP(host) === 4 && host.startsWith("127.");
-}
-
-/** A CIDR like "10.96.0.0/12" or "fd00::/8"; returns an error reason or undefined. */
-export function cidrProblem(text: string): string | undefined {
-  const [addr = "", prefix = "", ...rest] = text.split("/");
-  const family = isIP(addr);
-  if (rest.length > 0 || family === 0) return `"${addr}" is not an IP address`;
-  const bits = family === 4 ? 32 : 128;
-  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits) return `the prefix length must be 0..${bits}`;
-  return undefined;
-}
-
-/**
- * A destination pattern for the proxy's route table: "*", a host glob ("*.svc.cluster.local", "db-?"),
- * an IP address, or a CIDR. Returns an error reason or undefined.
- */
-export function destinationPatternProblem(text: string): string | undefined {
-  if (text.includes("/")) return cidrProblem(text);
-  if (isIP(text)) return undefined;
-  if (!/^[A-Za-z0-9_.*?-]+$/.test(text))
-    return "use a host glob (letters, digits, '-', '.', '*', '?'), an IP or a CIDR";
-  return undefined;
 }
 
 /** An environment variable name glob: anything but '=' (which would end the name) and not empty. */

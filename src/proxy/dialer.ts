@@ -4,6 +4,7 @@
  */
 import net from "node:net";
 import type { Duplex } from "node:stream";
+import { DIAL_ERROR, type DialErrorCode, dialErrorFromErrno, formatHostPort } from "../../wire/net";
 import { KfwdError } from "../errors";
 
 export interface Destination {
@@ -15,37 +16,9 @@ export interface Destination {
 /** Opens a connected byte stream to `dest`. Rejects with a KfwdError whose code is one of DIAL_ERROR. */
 export type Dialer = (dest: Destination) => Promise<Duplex>;
 
-/** Stable codes a dial fails with; the proxies turn them into SOCKS5 reply codes and HTTP statuses. */
-export const DIAL_ERROR = {
-  refused: "KFWD_DIAL_REFUSED",
-  unreachable: "KFWD_DIAL_UNREACHABLE",
-  nameNotFound: "KFWD_DIAL_NAME_NOT_FOUND",
-  timeout: "KFWD_DIAL_TIMEOUT",
-  failed: "KFWD_DIAL_FAILED",
-  denied: "KFWD_DIAL_DENIED",
-} as const;
-
-export type DialErrorCode = (typeof DIAL_ERROR)[keyof typeof DIAL_ERROR];
+export { DIAL_ERROR, type DialErrorCode } from "../../wire/net";
 
 const DIAL_CODES = new Set<string>(Object.values(DIAL_ERROR));
-
-/** Socket errno → dial error. */
-const ERRNO_TO_DIAL: Record<string, DialErrorCode> = {
-  ECONNREFUSED: DIAL_ERROR.refused,
-  EHOSTUNREACH: DIAL_ERROR.unreachable,
-  ENETUNREACH: DIAL_ERROR.unreachable,
-  EHOSTDOWN: DIAL_ERROR.unreachable,
-  ENETDOWN: DIAL_ERROR.unreachable,
-  EADDRNOTAVAIL: DIAL_ERROR.unreachable,
-  ENOTFOUND: DIAL_ERROR.nameNotFound,
-  EAI_NONAME: DIAL_ERROR.nameNotFound,
-  EAI_NODATA: DIAL_ERROR.nameNotFound,
-  EAI_AGAIN: DIAL_ERROR.nameNotFound,
-  DNS_ENOTFOUND: DIAL_ERROR.nameNotFound,
-  ETIMEDOUT: DIAL_ERROR.timeout,
-  EACCES: DIAL_ERROR.denied,
-  EPERM: DIAL_ERROR.denied,
-};
 
 const REASONS: Record<DialErrorCode, string> = {
   [DIAL_ERROR.refused]: "connection refused",
@@ -56,20 +29,10 @@ const REASONS: Record<DialErrorCode, string> = {
   [DIAL_ERROR.denied]: "not allowed",
 };
 
-/** "host:port", with brackets around IPv6 literals. */
-export function formatDestination(dest: Destination): string {
-  return dest.host.includes(":") ? `[${dest.host}]:${dest.port}` : `${dest.host}:${dest.port}`;
-}
-
-/** Exported so the agent maps its own connect errors exactly as the host does. */
-export function dialErrorFromErrno(errno: string | undefined): DialErrorCode {
-  return (errno !== undefined ? ERRNO_TO_DIAL[errno] : undefined) ?? DIAL_ERROR.failed;
-}
-
 /** Builds the KfwdError a dial rejects with: `Cannot connect to "host:port": <reason>`. */
 export function dialError(code: DialErrorCode, dest: Destination, detail?: string, cause?: unknown): KfwdError {
   const reason = detail === undefined ? REASONS[code] : `${REASONS[code]} (${detail})`;
-  return new KfwdError(code, `Cannot connect to "${formatDestination(dest)}": ${reason}`, undefined, { cause });
+  return new KfwdError(code, `Cannot connect to "${formatHostPort(dest)}": ${reason}`, undefined, { cause });
 }
 
 /** The DIAL_ERROR code of anything a dialer threw; unknown errors count as `failed`. */

@@ -9,7 +9,8 @@
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ProxyAuth } from "./auth";
-import { DIAL_ERROR, type Destination, type Dialer, dialErrorCode, formatDestination } from "./dialer";
+import { formatHostPort } from "../../wire/net";
+import { DIAL_ERROR, type Destination, type Dialer, dialErrorCode } from "./dialer";
 import {
   AUTH_REQUIRED,
   type AbsoluteTarget,
@@ -67,7 +68,7 @@ interface Upstream {
 
 /** 502 naming the reason, 504 when the dial timed out. */
 function dialFailure(e: unknown, dest: Destination): string {
-  const text = e instanceof Error ? e.message : `Cannot connect to "${formatDestination(dest)}"`;
+  const text = e instanceof Error ? e.message : `Cannot connect to "${formatHostPort(dest)}"`;
   return proxyResponse(dialErrorCode(e) === DIAL_ERROR.timeout ? 504 : 502, text);
 }
 
@@ -144,14 +145,14 @@ class ClientConnection {
     const rest = this.#input.detach();
     this.client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (rest !== null) upstream.write(rest);
-    void splice(this.client, upstream, { log: this.#log, label: formatDestination(dest) });
+    void splice(this.client, upstream, { log: this.#log, label: formatHostPort(dest) });
   }
 
   async #connectUpstream(target: AbsoluteTarget): Promise<Upstream | undefined> {
     const socket = await this.#dial({ host: target.host, port: target.port });
     if (socket === undefined) return undefined;
     socket.on("error", () => {}); // seen as a close by its reader; peers hanging up is normal
-    this.#upstream = { key: formatDestination(target), socket, reader: new StreamReader(socket) };
+    this.#upstream = { key: formatHostPort(target), socket, reader: new StreamReader(socket) };
     return this.#upstream;
   }
 
@@ -164,8 +165,7 @@ class ClientConnection {
     const requestText = upstreamRequest(head, target, upgrade);
 
     let up = this.#upstream;
-    const reusing =
-      up !== undefined && up.key === formatDestination(target) && !up.socket.destroyed && !up.reader.ended;
+    const reusing = up !== undefined && up.key === formatHostPort(target) && !up.socket.destroyed && !up.reader.ended;
     if (!reusing) {
       this.#dropUpstream();
       up = await this.#connectUpstream(target);

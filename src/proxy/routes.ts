@@ -2,9 +2,10 @@
  * Decides per destination whether a connection goes through the agent ("cluster") or straight from the host
  * ("direct").
  *
- * Rules are host globs ("*.svc.cluster.local", "*.internal", "db.example.com"; `*` matches any run of
- * characters, dots included; case-insensitive), CIDR blocks ("10.96.0.0/12", "fd00::/8") or bare addresses.
- * Globs match names only; CIDRs match address literals only; the glob "*" alone matches every host.
+ * Rules are host globs ("*.svc.cluster.local", "*.internal", "db-?", "db.example.com"; `*` matches any run of
+ * characters, dots included, `?` exactly one; case-insensitive), CIDR blocks ("10.96.0.0/12", "fd00::/8") or
+ * bare addresses. Globs match names only; CIDRs match address literals only; the glob "*" alone matches every
+ * host. Profile validation checks rules with `routeRuleProblem`, this table's own compiler.
  *
  * Precedence, in order:
  *  1. Loopback (DEFAULT_DIRECT) is always direct: the host's own services and kfwd's proxies live there, and
@@ -19,6 +20,7 @@
  */
 import { KfwdError } from "../errors";
 import type { Dialer } from "./dialer";
+import { globToRegExp, isGlob, literalLength } from "../text/glob";
 import { type Cidr, cidrContains, parseCidr, parseIp } from "./ip";
 
 export type Route = "cluster" | "direct";
@@ -26,9 +28,10 @@ export type Route = "cluster" | "direct";
 /** Loopback names and addresses: always dialed from the host. */
 export const DEFAULT_DIRECT: readonly string[] = ["localhost", "*.localhost", "127.0.0.0/8", "::1"];
 
-type Rule =
-  | { kind: "name"; route: Route; pattern: RegExp; specificity: number }
-  | { kind: "cidr"; route: Route; cidr: Cidr; specificity: number };
+type Pattern =
+  | { kind: "name"; pattern: RegExp; specificity: number /** "*": matches address literals too */; any: boolean }
+  | { kind: "cidr"; cidr: Cidr; specificity: number };
+type Rule = Pattern & { route: Route };
 
 /** Exact names outrank every glob whatever their length. */
 const EXACT_NAME = 1_000_000;
@@ -39,34 +42,54 @@ function normalizeHost(host: string): string {
   return h.endsWith(".") ? h.slice(0, -1) : h;
 }
 
-function compileRule(text: string, route: Route): Rule {
-  const rule = text.trim().toLowerCase();
+/** A rule's matcher, or why the text is not a rule. */
+function parseRule(text: string): Pattern | string {
+  const rule = text.toLowerCase();
   const cidr = parseCidr(rule);
-  if (cidr !== undefined) return { kind: "cidr", route, cidr, specificity: cidr.prefix + 1 };
-  if (rule.includes("/") || !/^[a-z0-9*_.-]+$/.test(rule)) {
-    throw new KfwdError(
-      "KFWD_ROUTE_INVALID",
-      `Cannot use route rule "${text}": not a host name, glob or CIDR block`,
-      'Write rules like "*.svc.cluster.local", "db.internal", "10.96.0.0/12" or "fd00::/8".',
-    );
+  if (cidr !== undefined) return { kind: "cidr", cidr, specificity: cidr.prefix + 1 };
+  const slash = rule.indexOf("/");
+  if (slash >= 0) {
+    const addr = rule.slice(0, slash);
+    const bytes = parseIp(addr);
+    if (bytes === undefined) return `"${text.slice(0, slash)}" is not an IP address (a CIDR block is "10.96.0.0/12")`;
+    if (!addr.includes(":")) return "the prefix length must be 0..32";
+    return bytes.length === 4
+      ? "an IPv4-mapped block's prefix length must be 96..128"
+      : "the prefix length must be 0..128";
   }
+  if (!/^[a-z0-9*?_.-]+$/.test(rule))
+    return "use a host name or glob (letters, digits, '-', '.', '*', '?'), an IP or a CIDR";
   const name = normalizeHost(rule);
-  const literal = name.replaceAll("*", "").length;
-  const source = name
-    .split("*")
-    .map((part) => part.replace(/[.]/g, "\\."))
-    .join(".*");
+  const literal = literalLength(name);
   return {
     kind: "name",
-    route,
-    pattern: new RegExp(`^${source}$`),
-    specificity: name.includes("*") ? literal : EXACT_NAME + literal,
+    pattern: globToRegExp(name),
+    specificity: isGlob(name) ? literal : EXACT_NAME + literal,
+    any: /^\*+$/.test(name),
   };
+}
+
+/** Why `text` cannot be a route rule, or undefined when it can. */
+export function routeRuleProblem(text: string): string | undefined {
+  const parsed = parseRule(text);
+  return typeof parsed === "string" ? parsed : undefined;
+}
+
+function compileRule(text: string, route: Route): Rule {
+  const parsed = parseRule(text);
+  if (typeof parsed === "string") {
+    throw new KfwdError(
+      "KFWD_ROUTE_INVALID",
+      `Cannot use route rule "${text}": ${parsed}`,
+      'Write rules like "*.svc.cluster.local", "db-?", "10.96.0.0/12" or "fd00::/8".',
+    );
+  }
+  return { ...parsed, route };
 }
 
 function matches(rule: Rule, host: string, addr: Uint8Array | undefined): boolean {
   if (rule.kind === "cidr") return addr !== undefined && cidrContains(rule.cidr, addr);
-  if (addr !== undefined) return rule.specificity === 0; // only the bare "*" glob matches address literals
+  if (addr !== undefined) return rule.any; // only the bare "*" glob matches address literals
   return rule.pattern.test(host);
 }
 

@@ -1,5 +1,6 @@
 /** The listening socket shared by the SOCKS5 and HTTP proxies: loopback by default, tracks its connections. */
 import net from "node:net";
+import { formatHostPort } from "../../wire/net";
 import { KfwdError } from "../errors";
 
 export interface ProxyServer {
@@ -38,7 +39,7 @@ export function listen(options: ListenOptions): Promise<ProxyServer> {
 
   return new Promise((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
-      const where = `${host.includes(":") ? `[${host}]` : host}:${options.port ?? 0}`;
+      const where = formatHostPort({ host, port: options.port ?? 0 });
       reject(
         new KfwdError(
           "KFWD_PROXY_LISTEN",

@@ -10,7 +10,8 @@
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { credentialsMatch, type ProxyAuth } from "./auth";
-import { DIAL_ERROR, type DialErrorCode, type Dialer, dialErrorCode, formatDestination } from "./dialer";
+import { formatHostPort } from "../../wire/net";
+import { DIAL_ERROR, type DialErrorCode, type Dialer, dialErrorCode } from "./dialer";
 import { type ProxyServer, endWith, listen } from "./server";
 import {
   COMMAND,
@@ -186,7 +187,7 @@ function handleConnection(socket: Socket, options: Socks5Options): void {
       const code = dialErrorCode(e);
       refuse(
         encodeReply(REPLY_FOR[code]),
-        e instanceof Error ? e.message : `cannot connect to ${formatDestination(dest)}`,
+        e instanceof Error ? e.message : `cannot connect to ${formatHostPort(dest)}`,
       );
       return;
     }
@@ -198,7 +199,7 @@ function handleConnection(socket: Socket, options: Socks5Options): void {
     socket.write(encodeReply(REPLY.succeeded));
     // Bytes the client sent right behind its request (optimistic data) go first.
     if (rest.length > 0) upstream.write(rest);
-    void splice(socket, upstream, { log, label: formatDestination(dest) });
+    void splice(socket, upstream, { log, label: formatHostPort(dest) });
   };
 
   socket.on("data", onData);

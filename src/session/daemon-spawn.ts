@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
-import { KfwdError } from "../errors";
+import { isErrorCode, KfwdError } from "../errors";
 import type { Profile } from "../profile/index";
 import type { Ui } from "../ui/log";
 import { ERROR_MARKER } from "./daemon";
@@ -115,7 +115,8 @@ function failure(log: string, exited: { code: number | null; signal: NodeJS.Sign
       const data = JSON.parse(marked.slice(ERROR_MARKER.length)) as { code: string; message: string; hint?: string };
       // The error says it all; a log of a session that never ran is not worth keeping.
       rmSync(log, { force: true });
-      return new KfwdError(data.code, data.message, data.hint);
+      // The same kfwd wrote it, so the code is known; anything else is reported as a failed start.
+      return new KfwdError(isErrorCode(data.code) ? data.code : "KFWD_SESSION_START_FAILED", data.message, data.hint);
     } catch {
       // fall through to the generic report
     }

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile, writeProfile } from "../helpers/kfwd";
@@ -143,6 +145,20 @@ describe.skipIf(!canMakeNetns())("kfwd run against a local agent in a network na
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${bad}:5`);
     expect(r.stderr).toContain("socks");
+  });
+
+  test("a route rule the route table rejects stops kfwd at load, before any agent starts", async () => {
+    // The local agent starts as `ip netns exec ...`: an `ip` first on PATH records each start, then runs the real one.
+    const bin = mkdtempSync(join(tmpdir(), "kfwd-ip-"));
+    const starts = join(bin, "starts");
+    const realIp = spawnSync("sh", ["-c", "command -v ip"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(join(bin, "ip"), `#!/bin/sh\necho "$*" >> ${starts}\nexec ${realIp} "$@"\n`, { mode: 0o755 });
+    const bad = localProfile(cluster.netns, '\n[proxy]\ndirect = ["::ffff:10.0.0.0/90"]\n');
+    const r = await kfwd(["run", bad, "--", "true"], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:6:11: proxy.direct[0]`);
+    expect(r.stderr).toContain("96..128");
+    expect(existsSync(starts)).toBe(false);
   });
 });
 

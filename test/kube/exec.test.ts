@@ -3,7 +3,6 @@ import { KfwdError } from "../../src/errors";
 import { KubeClient } from "../../src/kube/client";
 import { ExecExitError, type ExecTransport, execTransport } from "../../src/kube/exec";
 import { parseExecStatus } from "../../src/kube/exec-protocol";
-import { LineSplitter } from "../../src/kube/lines";
 import { type FakeApiServer, startFakeApiServer } from "./helpers/fake-apiserver";
 import { hasOpenssl, makePki } from "./helpers/pki";
 import { pumpThrough } from "./helpers/pump";
@@ -29,15 +28,6 @@ describe("exec protocol pieces", () => {
       success: false,
       message: "plain text error",
     });
-  });
-
-  test("line splitter: partial lines, CRLF, UTF-8 split across chunks", () => {
-    const s = new LineSplitter();
-    const bytes = new TextEncoder().encode("a\r\nbé");
-    expect(s.push(bytes.subarray(0, 5))).toEqual(["a"]);
-    expect(s.push(bytes.subarray(5))).toEqual([]);
-    expect(s.push(new TextEncoder().encode("\nc"))).toEqual(["bé"]);
-    expect(s.flush()).toBe("c");
   });
 });
 

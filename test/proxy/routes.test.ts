@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import net from "node:net";
 import { DIAL_ERROR, type Dialer, directDialer } from "../../src/proxy/dialer";
 import { formatIpv6, parseCidr, parseIp } from "../../src/proxy/ip";
-import { DEFAULT_DIRECT, RouteTable, routingDialer } from "../../src/proxy/routes";
+import { DEFAULT_DIRECT, RouteTable, routeRuleProblem, routingDialer } from "../../src/proxy/routes";
 import { closeServer, listenLocal } from "./helpers";
 
 describe("RouteTable", () => {
@@ -96,6 +96,25 @@ describe("RouteTable", () => {
         expect.objectContaining({ code: "KFWD_ROUTE_INVALID" }),
       );
     }
+  });
+
+  test("'?' matches exactly one character, in names only", () => {
+    const t = new RouteTable({ cluster: [], direct: ["db-?", "?"] });
+    expect(t.decide("db-1")).toBe("direct");
+    expect(t.decide("DB-a.")).toBe("direct");
+    expect(t.decide("db-12")).toBe("cluster");
+    expect(t.decide("db-")).toBe("cluster");
+    expect(t.decide("x")).toBe("direct");
+    expect(t.decide("10.0.0.1")).toBe("cluster"); // a lone "?" is not the match-everything "*"
+  });
+
+  test("routeRuleProblem says why a rule is not one, with the table's own compiler", () => {
+    for (const p of ["*", "*.svc.cluster.local", "db-?", "10.0.0.1", "::1", "10.0.0.0/8", "fd00::/8"])
+      expect(routeRuleProblem(p)).toBeUndefined();
+    expect(routeRuleProblem("10.96.0.0/33")).toContain("0..32");
+    expect(routeRuleProblem("10.96.0/12")).toContain("not an IP");
+    expect(routeRuleProblem("::ffff:10.0.0.0/90")).toContain("96..128");
+    for (const p of ["a b", " db", "http://x", "10.0.0.0/99", "[x]", ""]) expect(routeRuleProblem(p)).toBeString();
   });
 
   test("routingDialer sends each destination to the dialer the table picks", async () => {

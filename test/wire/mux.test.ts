@@ -56,7 +56,7 @@ describe("mux streams", () => {
     for (const [code, reason] of Object.entries(reasons)) {
       const error = await client.open({ host: "x", port: reason }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KfwdError);
-      expect((error as KfwdError).code).toBe(code);
+      expect((error as KfwdError).code as string).toBe(code);
       expect((error as KfwdError).message).toContain('"x:');
     }
   });

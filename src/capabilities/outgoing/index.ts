@@ -3,6 +3,7 @@
  * destination through the agent or direct ([proxy]), fixed ports for one cluster address each ([[forward]]),
  * and the proxy variables that point programs at them.
  */
+import { formatHostPort } from "../../../wire/net";
 import { proxyVariables } from "../../env/proxy-vars";
 import type { Profile } from "../../profile/index";
 import { type Dialer, directDialer } from "../../proxy/dialer";
@@ -78,12 +79,12 @@ export function outgoing(settings: OutgoingSettings): Capability {
     describe(): CapabilityReport {
       const listed = forwards.map((f) => ({
         ...(f.spec.name !== undefined ? { name: f.spec.name } : {}),
-        listen: hostPort(f.spec.listen.host, f.port),
-        to: hostPort(f.spec.to.host, f.spec.to.port),
+        listen: formatHostPort({ host: f.spec.listen.host, port: f.port }),
+        to: formatHostPort({ host: f.spec.to.host, port: f.spec.to.port }),
       }));
       const data = {
-        socks: socks ? hostPort(socks.host, socks.port) : "",
-        http: http ? hostPort(http.host, http.port) : "",
+        socks: socks ? formatHostPort({ host: socks.host, port: socks.port }) : "",
+        http: http ? formatHostPort({ host: http.host, port: http.port }) : "",
         forwards: listed,
       };
       return { lines: outgoingLines(data), data };
@@ -91,8 +92,6 @@ export function outgoing(settings: OutgoingSettings): Capability {
     stop,
   };
 }
-
-const hostPort = (host: string, port: number): string => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
 
 /** The lines `kfwd up` and `kfwd status` print for outgoing traffic. */
 export function outgoingLines(data: {

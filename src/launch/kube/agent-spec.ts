@@ -74,7 +74,29 @@ export function agentJob(
   target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> },
 ): Record<string, unknown> {
   const labels = agentLabels(o);
-  const podSpec = {
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name, labels, annotations: agentAnnotations(o) },
+    spec: {
+      backoffLimit: 0,
+      ttlSecondsAfterFinished: 0,
+      activeDeadlineSeconds: 24 * 3600,
+      template: { metadata: { labels, annotations: agentAnnotations(o) }, spec: agentPodSpec(o, target) },
+    },
+  };
+}
+
+/**
+ * The agent pod's spec (placement "pod"). `command` replaces the keeper for `kfwd doctor`'s image check, which
+ * runs `bun --version` in exactly the pod a session would start.
+ */
+export function agentPodSpec(
+  o: AgentSpecOptions,
+  target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> },
+  command: string[] = [o.bun, "-e", KEEPER],
+): Record<string, unknown> {
+  return {
     restartPolicy: "Never",
     terminationGracePeriodSeconds: 1,
     automountServiceAccountToken: false,
@@ -86,24 +108,13 @@ export function agentJob(
         name: AGENT_CONTAINER,
         image: o.image,
         imagePullPolicy: "IfNotPresent",
-        command: [o.bun, "-e", KEEPER],
+        command,
         env: kfwdEnv(o, target?.env.env ?? []),
         ...(target?.env.envFrom ? { envFrom: target.env.envFrom } : {}),
         securityContext: restricted(AGENT_UID),
         resources: { requests: { cpu: "10m", memory: o.memory }, limits: { cpu: o.cpu, memory: o.memory } },
       },
     ],
-  };
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: { name, labels, annotations: agentAnnotations(o) },
-    spec: {
-      backoffLimit: 0,
-      ttlSecondsAfterFinished: 0,
-      activeDeadlineSeconds: 24 * 3600,
-      template: { metadata: { labels, annotations: agentAnnotations(o) }, spec: podSpec },
-    },
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { execTransport, KubeClient, type ExecTransport } from "../../kube/index";
-import { currentUser } from "../../kube/cleanup-owner";
+import { currentUser } from "../../kube/current-user";
 import { ownerLabel } from "../../kube/labels";
 import type { Profile } from "../../profile/index";
 import { agentArgv, agentPayload } from "../bootstrap";

@@ -21,6 +21,8 @@ export interface WaitSpec {
   progress: (step: string) => void;
   /** Ends the wait early (the agent was exec'd before the kubelet reported the container running). */
   signal?: AbortSignal;
+  /** Wait for the container to exit (whatever its code) rather than to run: `kfwd doctor`'s one-shot pod. */
+  untilExit?: boolean;
 }
 
 const PULL_FAILURES = new Set([
@@ -37,7 +39,8 @@ const CONFIG_FAILURES = new Set([
   "CrashLoopBackOff",
 ]);
 
-type Verdict = { running: Pod } | { failed: KfwdError } | { waiting: string };
+/** `reached`: the container runs (or, with untilExit, has exited). */
+type Verdict = { reached: Pod } | { failed: KfwdError } | { waiting: string };
 
 export async function waitForAgent(client: KubeClient, spec: WaitSpec): Promise<Pod> {
   const abort = new AbortController();
@@ -51,7 +54,7 @@ export async function waitForAgent(client: KubeClient, spec: WaitSpec): Promise<
       }
       clearTimeout(timer);
       abort.abort();
-      if ("running" in v) resolve(v.running);
+      if ("reached" in v) resolve(v.reached);
       else reject(v.failed);
     };
     const timer = setTimeout(
@@ -158,8 +161,11 @@ function judge(pod: Pod, spec: WaitSpec): Verdict {
 
 function judgeContainer(pod: Pod, status: ContainerStatus, spec: WaitSpec): Verdict {
   const { waiting, running, terminated } = status.state ?? {};
-  if (running) return { running: pod };
   const where = `container ${spec.container} of pod "${pod.metadata.name}"`;
+  if (spec.untilExit) {
+    if (terminated) return { reached: pod };
+    if (running) return { waiting: `${where} to finish` };
+  } else if (running) return { reached: pod };
   if (terminated) {
     return {
       failed: new KfwdError(

@@ -1,23 +1,23 @@
 /**
- * Who "the current user" is to the cluster, as the owner label on kfwd's objects needs it. The API server
+ * The one place that says who "the current user" is: to the cluster (`currentUser`), and on this machine
+ * (`localUser`). The owner label on kfwd's objects combines both.
+ *
+ * To the cluster: The API server
  * knows best (SelfSubjectReview, GA in 1.28: the authenticated name, whatever the credential — token, exec
  * plugin, OIDC); only when it cannot say (older servers answer 404, some proxies 403) do we fall back to the
  * kubeconfig's user entry name. Session start and `kfwd clean` must use this same function, or leftovers
  * would carry an owner that clean never matches.
  */
+import { hostname, userInfo } from "node:os";
 import { isKubeApiError } from "./api-errors";
 import type { KubeClient } from "./client";
-import { ownerLabel } from "./labels";
+import type { SelfSubjectReview } from "./types";
 
 export interface ClusterUser {
   name: string;
   groups: string[];
   /** "server": from SelfSubjectReview; "kubeconfig": the user entry's name (the server could not tell). */
   source: "server" | "kubeconfig";
-}
-
-interface SelfSubjectReview {
-  status?: { userInfo?: { username?: string; groups?: string[] } };
 }
 
 const cache = new WeakMap<KubeClient, Promise<ClusterUser>>();
@@ -47,7 +47,7 @@ async function lookUp(client: KubeClient): Promise<ClusterUser> {
   return { name: client.context.userName, groups: [], source: "kubeconfig" };
 }
 
-/** The owner label value for the current user (see labels.ts ownerLabel). */
-export async function currentOwnerLabel(client: KubeClient): Promise<string> {
-  return ownerLabel((await currentUser(client)).name);
+/** "<os user>@<host>": two developers sharing one kubeconfig identity still differ. */
+export function localUser(): string {
+  return `${userInfo().username}@${hostname()}`;
 }
