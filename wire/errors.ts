@@ -30,13 +30,6 @@ export function resetReasonName(reason: number): string {
   return RESET_REASON_NAMES[reason] ?? `reason ${reason}`;
 }
 
-/** The reset reason behind a dial error (to pass a refusal on as one); FAILED for anything else. */
-export function dialReason(error: unknown): number {
-  const code = (error as { code?: unknown } | null)?.code;
-  for (const [reason, known] of Object.entries(DIAL_CODES)) if (known === code) return Number(reason);
-  return ResetReason.FAILED;
-}
-
 /** Why `Mux.open` failed, as the error the caller sees. */
 export function dialError(target: { host: string; port: number }, reason: number, message: string): KfwdError {
   const detail = message || resetReasonName(reason);

@@ -52,6 +52,12 @@ const DIAL_TO_RESET: Readonly<Record<DialErrorCode, ResetReason>> = {
   [DIAL_ERROR.failed]: ResetReason.FAILED,
 };
 
+/** The reset reason a dial error travels as (to pass a refusal on as one); FAILED for anything else. */
+export function resetReasonForDial(error: unknown): ResetReason {
+  const code = (error as { code?: unknown } | null)?.code;
+  return DIAL_TO_RESET[code as DialErrorCode] ?? ResetReason.FAILED;
+}
+
 /** The reset reason the agent sends for a socket error: a failed connect by its dial error, a reset as one. */
 export function resetReasonFor(error: unknown): ResetReason {
   const code = (error as { code?: unknown } | null)?.code;

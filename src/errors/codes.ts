@@ -22,6 +22,7 @@ export const ERROR_AREAS = {
   dial: "Connections through the agent",
   agentCalls: "Answers from the agent",
   local: "Proxies, forwards and background sessions",
+  transparent: "Transparent mode (kfwd run --transparent)",
   doctor: "kfwd doctor",
   lab: "The lab (the project's own test cluster; contributors only)",
 } as const;
@@ -274,6 +275,23 @@ export const ERRORS = {
   KFWD_TUNNEL_CLOSED: {
     area: "wire",
     meaning: "A connection was asked of a session that has already ended.",
+  },
+  KFWD_TRANSPARENT_UNSUPPORTED: {
+    area: "transparent",
+    meaning:
+      "This machine cannot run a command in transparent mode (not Linux, no unprivileged user namespaces, no ip/iptables).",
+    fix: "The message names what is missing; `kfwd doctor` checks it. Without --transparent, proxy variables, rewritten addresses and [[forward]] ports still reach the cluster.",
+  },
+  KFWD_TRANSPARENT_SETUP: {
+    area: "transparent",
+    meaning: "Setting up the command's namespace (loopback, routes, iptables rules, resolv.conf) failed.",
+    fix: "Run `kfwd doctor <profile>`; the message names the command that failed.",
+  },
+  KFWD_TRANSPARENT_NOT_IN_SESSION: {
+    area: "transparent",
+    meaning:
+      "`kfwd run --transparent` found a background session for the profile that was started without transparent mode.",
+    fix: "Stop it (kfwd down <profile>) and run again, or set [reach] transparent = true before kfwd up.",
   },
   KFWD_STREAM_UNSUPPORTED: {
     area: "wire",

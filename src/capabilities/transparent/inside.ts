@@ -14,13 +14,17 @@ import { spawnSync } from "node:child_process";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { Mux } from "../../../wire/index";
 import { streamTransport } from "../../../wire/stream-transport";
+import { formatHostPort } from "../../../wire/net";
 import { KfwdError } from "../../errors";
+import { debug } from "../../ui/log";
 import { runChild } from "../../session/child";
 import { splice } from "../../proxy/splice";
 import { startResolver } from "./dns";
 import { originalDestination } from "./original-dst";
 import { LOOPBACK_KIND } from "./relay";
 import { findTool } from "./tools";
+
+const log = debug("transparent");
 
 export interface InsideOptions {
   relaySocket: string;
@@ -42,7 +46,11 @@ export async function runInside(options: InsideOptions): Promise<number> {
   const mux = new Mux(streamTransport(socket, socket), {
     role: "client",
     keepaliveMs: 0,
-    info: { pid: String(process.pid), redirectPort: String(redirect.port) },
+    info: {
+      pid: String(process.pid),
+      // Ports the helper itself listens on inside: not the command's, so not published on the host.
+      ownPorts: [redirect.port, ...options.loopbackPorts].join(","),
+    },
     // The relay opens streams toward ports the command listens on (a host port published for it).
     onStream: (open) => {
       const inner = createConnection({ host: "127.0.0.1", port: open.target.port, allowHalfOpen: true });
@@ -53,13 +61,20 @@ export async function runInside(options: InsideOptions): Promise<number> {
   await mux.ready;
   redirect.server.on("connection", (client: Socket) => {
     const fd = (client as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    const family = client.localAddress?.includes(":") ? "IPv6" : "IPv4";
-    const dest = fd === undefined ? undefined : originalDestination(fd, family);
+    // The listener is dual-stack: an IPv4 connection shows as ::ffff:a.b.c.d but keeps an IPv4 original.
+    const dest = fd === undefined ? undefined : (originalDestination(fd, "IPv4") ?? originalDestination(fd, "IPv6"));
     if (!dest) return void client.destroy();
     client.pause();
+    log(`captured a connection to ${formatHostPort(dest)}`);
     mux.open(dest).then(
-      (stream) => void splice(client, stream),
-      () => client.resetAndDestroy(),
+      (stream) => {
+        log(`stream open to ${formatHostPort(dest)}`);
+        void splice(client, stream);
+      },
+      (error: Error) => {
+        log(`${formatHostPort(dest)}: ${error.message}`);
+        client.resetAndDestroy();
+      },
     );
   });
   const mirrors = await Promise.all(options.loopbackPorts.map((port) => mirrorLoopback(port, mux)));
@@ -105,9 +120,18 @@ async function listenForRedirects(): Promise<{ server: Server; port: number }> {
   return { server, port: address.port };
 }
 
+/**
+ * The namespace's own address, used as the source of the command's connections: without one, a socket bound to
+ * no address gets source 0.0.0.0 and the redirected connection's replies go nowhere. From the documentation
+ * ranges (RFC 5737, RFC 3849), so it never shadows a real address the command may want to reach.
+ */
+const OWN_V4 = "192.0.2.1";
+const OWN_V6 = "2001:db8::1";
+
 function setUpNetwork(redirectPort: number): void {
   run("ip", ["link", "set", "lo", "up"]);
-  run("ip", ["route", "add", "default", "dev", "lo"]);
+  run("ip", ["addr", "add", `${OWN_V4}/32`, "dev", "lo"]);
+  run("ip", ["route", "add", "default", "dev", "lo", "src", OWN_V4]);
   const port = String(redirectPort);
   run("iptables", [
     "-t",
@@ -126,7 +150,10 @@ function setUpNetwork(redirectPort: number): void {
   ]);
   run("iptables", ["-t", "nat", "-A", "OUTPUT", "-p", "udp", "--dport", "53", "-j", "REDIRECT", "--to-ports", "53"]);
   // IPv6 is best effort: a kernel without it (or without ip6tables) still gets IPv4 captured.
-  if (run("ip", ["-6", "route", "add", "default", "dev", "lo"], false)) {
+  if (
+    run("ip", ["-6", "addr", "add", `${OWN_V6}/128`, "dev", "lo", "nodad"], false) &&
+    run("ip", ["-6", "route", "add", "default", "dev", "lo", "src", OWN_V6], false)
+  ) {
     run(
       "ip6tables",
       ["-t", "nat", "-A", "OUTPUT", "-p", "tcp", "!", "-d", "::1/128", "-j", "REDIRECT", "--to-ports", port],

@@ -6,7 +6,7 @@
  */
 import { chmodSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { DIAL_KIND, dialReason, type IncomingOpen, Mux, ResetReason } from "../../../wire/index";
+import { DIAL_KIND, type IncomingOpen, Mux, ResetReason, resetReasonForDial } from "../../../wire/index";
 import { streamTransport } from "../../../wire/stream-transport";
 import { splice } from "../../proxy/splice";
 import type { Tunnel } from "../../session/tunnel";
@@ -35,10 +35,12 @@ export async function startRelay(
     if (open.kind === LOOPBACK_KIND) return loopback(open, log);
     connections++;
     tunnel.dial(open.target).then(
-      (stream) => void splice(open.accept(), stream, { log, label: `transparent ${open.target.host}` }),
+      (stream) => {
+        void splice(open.accept(), stream, { log, label: `transparent ${open.target.host}` });
+      },
       (error: Error) => {
         log(`transparent ${open.target.host}:${open.target.port}: ${error.message}`);
-        open.reject(dialReason(error), error.message);
+        open.reject(resetReasonForDial(error), error.message);
       },
     );
   };
@@ -54,9 +56,9 @@ export async function startRelay(
     helpers.add(entry);
     void mux.ready.then((hello) => {
       const pid = Number(hello.info.pid);
-      const own = Number(hello.info.redirectPort);
+      const own = new Set((hello.info.ownPorts ?? "").split(",").map(Number));
       entry.stopPublishing = publishPorts({
-        listening: () => listeningPorts(pid).filter((p) => p !== own && p !== 53),
+        listening: () => listeningPorts(pid).filter((p) => !own.has(p) && p !== 53),
         open: (port) => mux.open({ host: "127.0.0.1", port }),
         onPublished: (port, ok) => {
           if (ok) published.add(port);
