@@ -8,6 +8,7 @@ import { checkCluster, checkKubeconfig } from "./checks-cluster";
 import { checkEphemeral, checkPermissions } from "./checks-rbac";
 import type { Permission } from "./role";
 import { checkAgentImage } from "./run-check";
+import { checkTransparent } from "./checks-machine";
 import type { CheckResult } from "./types";
 
 export type { CheckResult, CheckStatus } from "./types";
@@ -52,6 +53,7 @@ export async function runDoctor(profile: Profile, opts: DoctorOptions): Promise<
     for (const id of ids) add({ id, title: TITLES[id], status: "skip", detail: `not checked: ${after} failed` });
   };
 
+  add(checkTransparent());
   if (profile.target.kind === "local") {
     add({
       id: "kubeconfig",
