@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { checkArgumentSpace, fitEnv } from "../env/limits";
 import { KfwdError } from "../errors";
 import { loadProfile } from "../profile/index";
 import { runChild } from "../session/child";
@@ -24,16 +25,19 @@ export default defineCommand({
     }
     const ui = uiFor(args);
     const profile = await loadProfile(args.profile);
+    // What is known before anything starts (the pod's variables come later and are checked then).
+    checkArgumentSpace(command, { ...process.env, ...profile.env.set });
+    const warn = (m: string): void => ui.warn(m);
     // A background session (kfwd up) for this profile is reused as it is: nothing started, nothing stopped.
     const running = await findSession(profile.id);
     if (running) {
       ui.step(`Using the running session (pid ${running.pid}); running ${command.join(" ")}`);
-      return await runChild(command, { ...process.env, ...(await sessionEnv(running)) });
+      return await runChild(command, fitEnv({ ...process.env, ...(await sessionEnv(running)) }, command, warn));
     }
     const session = await startSession(sessionConfigFrom(profile, ui), ui);
     try {
       ui.step(`Running ${command.join(" ")}`);
-      return await runChild(command, { ...process.env, ...session.env });
+      return await runChild(command, fitEnv({ ...process.env, ...session.env }, command, warn));
     } finally {
       await session.stop();
     }

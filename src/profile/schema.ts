@@ -5,6 +5,7 @@
  */
 import { boolean, duration, hostPort, oneOf, path, string, stringList, stringMap } from "./fields";
 import { arrayOfTables, BadValue, field, table, type SchemaValue } from "./schema-kit";
+import { variableProblem } from "../env/limits";
 import { describeToml } from "./toml-text";
 import {
   destinationPatternProblem,
@@ -248,6 +249,12 @@ export const profileSchema = {
           description: "Variables to set or override, after include/exclude.",
         },
         (k) => envGlobProblem(k) ?? (/[*?]/.test(k) ? "a variable name, not a glob" : undefined),
+        "table of strings",
+        (k, v) => {
+          const tooLarge = variableProblem(k, v);
+          if (tooLarge !== undefined)
+            throw new BadValue(tooLarge, "Keep large data in a file and set the variable to its path.", [k]);
+        },
       ),
     },
   ),
