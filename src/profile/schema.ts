@@ -282,7 +282,7 @@ export const profileSchema = {
         default: false,
         example: true,
         description:
-          "Allow `socks`/`http` on a non-loopback address. Off by default: the proxies give whoever can connect the target pod's network position inside the cluster, so they stay on loopback unless you choose otherwise (then set username/password).",
+          "Allow `socks`/`http` on a non-loopback address. Off by default: the proxies give whoever can connect the target pod's network position inside the cluster, so they stay on loopback unless you choose otherwise, and then `username` and `password` are required. On loopback, only the user kfwd runs as may connect.",
       }),
       cluster: stringList(
         {

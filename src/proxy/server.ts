@@ -1,6 +1,7 @@
 /** The listening socket shared by the SOCKS5 and HTTP proxies: loopback by default, tracks its connections. */
 import net from "node:net";
 import { KfwdError } from "../errors";
+import { admitOwner } from "./owner";
 
 export interface ProxyServer {
   readonly host: string;
@@ -28,6 +29,7 @@ export function listen(options: ListenOptions): Promise<ProxyServer> {
   const sockets = new Set<net.Socket>();
   // allowHalfOpen: a client's FIN ends only its direction; splice() decides when to end ours.
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    if (!admitOwner(socket, options.name)) return;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     // Errors on a client socket (resets, mostly) end that connection only; the handlers see them via 'close'.

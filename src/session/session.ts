@@ -1,6 +1,7 @@
 import { selectEnv, type EnvSelection } from "../env/select";
 import { proxyVariables } from "../env/proxy-vars";
 import { directDialer, type Dialer } from "../proxy/dialer";
+import { sessionCredentials } from "../proxy/owner";
 import { RouteTable, routingDialer } from "../proxy/routes";
 import { startHttpProxy } from "../proxy/http";
 import { startSocks5 } from "../proxy/socks5";
@@ -65,7 +66,7 @@ export async function startSession(config: SessionConfig, ui: Ui): Promise<Sessi
 
     const routes = new RouteTable({ cluster: [...config.proxy.cluster], direct: [...config.proxy.direct] });
     const dial: Dialer = routingDialer(routes, { cluster: (dest) => tunnel.dial(dest), direct: directDialer() });
-    const auth = config.proxy.auth;
+    const auth = sessionCredentials(config.proxy.auth);
     const socks = await startSocks5({ ...config.proxy.socks, dial, log: debug("socks"), ...(auth ? { auth } : {}) });
     cleanups.push(() => socks.close());
     const http = await startHttpProxy({ ...config.proxy.http, dial, log: debug("http"), ...(auth ? { auth } : {}) });
