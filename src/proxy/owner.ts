@@ -13,11 +13,14 @@ import { dlopen, FFIType } from "bun:ffi";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type net from "node:net";
-import { debug } from "../ui/log";
+import { debug, yellow } from "../ui/log";
 import type { ProxyAuth } from "./auth";
 import { parseIp } from "./ip";
 
-/** The owner's uid of the local socket at `local` connected to `remote`; null when there is none (not local). */
+/**
+ * The owner's uid of the local socket at `local` connected to `remote`; null when there is none (not local);
+ * CLOSED_PEER when it is closed already (a time-wait entry: the kernel no longer knows its owner).
+ */
 export type UidLookup = (local: Endpoint, remote: Endpoint) => number | null;
 
 export interface Endpoint {
@@ -27,6 +30,9 @@ export interface Endpoint {
 }
 
 const log = debug("owner");
+
+/** Never a real uid, so never the owner: a client that closed before it was accepted is refused (harmless). */
+export const CLOSED_PEER = -1;
 
 let lookup: UidLookup | null | undefined;
 
@@ -74,16 +80,34 @@ export function admitOwner(socket: net.Socket, what: string): boolean {
   if (find === null) return true;
   const remote = endpoint(socket.remoteAddress, socket.remotePort);
   const local = endpoint(socket.localAddress, socket.localPort);
-  const uid = remote && local ? find(remote, local) : null;
-  const own = process.getuid?.() ?? -1;
-  if (uid === null || uid === own) return true;
+  if (!remote || !local) return refuse(socket, what, "its address is unknown");
+  let uid: number | null;
+  try {
+    uid = find(remote, local);
+  } catch (e) {
+    log(`sock_diag failed (${e instanceof Error ? e.message : String(e)}); reading /proc/net/tcp`);
+    uid = procLookup(remote, local);
+  }
+  const own = process.getuid?.() ?? CLOSED_PEER;
+  if (uid === own) return true;
+  // Not a local socket: a client from another machine, which only an exposed listener (credentials
+  // required) can have. On loopback every client is local, so not finding it means it is gone.
+  if (uid === null) return !isLoopback(local.ip) || refuse(socket, what, "its socket is gone");
+  return refuse(socket, what, uid === CLOSED_PEER ? "it closed before it was served" : `owned by uid ${uid}`);
+}
+
+function refuse(socket: net.Socket, what: string, why: string): false {
   socket.destroy();
-  const message = `${what}: refused a connection from ${socket.remoteAddress}:${socket.remotePort}, owned by uid ${uid} (only uid ${own} may use this session)`;
-  if (!warned) {
+  const message = `${what}: refused a connection from ${socket.remoteAddress}:${socket.remotePort}, ${why} (only uid ${process.getuid?.()} may use this session)`;
+  if (!warned && why.startsWith("owned")) {
     warned = true;
-    process.stderr.write(`kfwd: warning: ${message}\n`);
+    process.stderr.write(`${yellow("kfwd: warning:")} ${message}\n`);
   } else log(message);
   return false;
+}
+
+function isLoopback(ip: Uint8Array): boolean {
+  return ip.length === 4 ? ip[0] === 127 : ip.every((b, i) => b === (i === 15 ? 1 : 0));
 }
 
 function endpoint(address: string | undefined, port: number | undefined): Endpoint | undefined {
@@ -105,6 +129,7 @@ const SOCK_DIAG_BY_FAMILY = 20;
 const NLMSG_ERROR = 2;
 const NLM_F_REQUEST = 1;
 const IPPROTO_TCP = 6;
+const TCP_TIME_WAIT = 6;
 const SOL_SOCKET = 1;
 const SO_RCVTIMEO = 20;
 const REQUEST_BYTES = 16 + 56; // nlmsghdr + inet_diag_req_v2
@@ -146,12 +171,18 @@ export function sockDiagLookup(): UidLookup {
     view.setUint32(64, 0xffffffff, true); // idiag_cookie: INET_DIAG_NOCOOKIE
     view.setUint32(68, 0xffffffff, true);
     if (Number(libc.send(fd, request, REQUEST_BYTES, 0)) !== REQUEST_BYTES) throw new Error("sock_diag send failed");
-    for (;;) {
+    for (let failures = 0; ; ) {
       const n = Number(libc.recv(fd, reply, reply.length, 0));
+      // -1: most likely EINTR (a signal kfwd forwards to its command); a few tries, then /proc answers.
+      if (n < 0 && ++failures < 3) continue;
       if (n < 16) throw new Error("sock_diag reply missing");
       if (replyView.getUint32(8, true) !== seq) continue; // a late reply to an earlier, timed-out query
       const type = replyView.getUint16(4, true);
-      if (type === SOCK_DIAG_BY_FAMILY && n >= UID_OFFSET + 4) return replyView.getUint32(UID_OFFSET, true);
+      if (type === SOCK_DIAG_BY_FAMILY && n >= UID_OFFSET + 8) {
+        // A time-wait entry (state 6, no inode) reports uid 0, whoever owned the socket.
+        const closed = reply[17] === TCP_TIME_WAIT || replyView.getUint32(UID_OFFSET + 4, true) === 0;
+        return closed ? CLOSED_PEER : replyView.getUint32(UID_OFFSET, true);
+      }
       if (type === NLMSG_ERROR) return null; // -ENOENT: no such local socket
       throw new Error(`sock_diag replied with message type ${type}`);
     }
@@ -173,7 +204,9 @@ export function procLookup(local: Endpoint, remote: Endpoint): number | null {
   }
   const at = text.indexOf(want);
   if (at < 0) return null;
+  // local rem st tx:rx tr:when retrnsmt uid timeout inode
   const fields = text.slice(at, text.indexOf("\n", at)).trim().split(/\s+/);
+  if (fields[2] === "06" || fields[8] === "0") return CLOSED_PEER;
   const uid = Number(fields[6]);
   return Number.isInteger(uid) ? uid : null;
 }

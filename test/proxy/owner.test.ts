@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import net from "node:net";
 import { parseIp } from "../../src/proxy/ip";
-import { type Endpoint, procLookup, sockDiagLookup } from "../../src/proxy/owner";
+import { CLOSED_PEER, type Endpoint, procLookup, sockDiagLookup } from "../../src/proxy/owner";
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -54,6 +54,23 @@ test.skipIf(process.platform !== "linux")("a socket that does not exist: null fr
   expect(sockDiagLookup()(nowhere, { ...nowhere, port: 2 })).toBeNull();
   expect(procLookup(nowhere, { ...nowhere, port: 2 })).toBeNull();
 });
+
+test.skipIf(process.platform !== "linux")(
+  "a client that closed already: its owner is unknown, never root",
+  async () => {
+    // Its socket becomes a time-wait entry, which the kernel reports as uid 0 whoever owned it.
+    const client = net.connect(port, "127.0.0.1");
+    const peer = ends(await nextAccepted());
+    client.destroy();
+    let uid: number | null = 0;
+    for (let i = 0; i < 100 && uid !== CLOSED_PEER; i++) {
+      await Bun.sleep(20);
+      uid = sockDiagLookup()(...peer);
+    }
+    expect(uid).toBe(CLOSED_PEER);
+    expect(procLookup(...peer)).toBe(CLOSED_PEER);
+  },
+);
 
 test.skipIf(!canSetpriv)("another user's connection: both lookups give its uid", async () => {
   const script = `exec 3<>/dev/tcp/127.0.0.1/${port}; sleep 30`;
