@@ -282,7 +282,7 @@ export const profileSchema = {
         default: false,
         example: true,
         description:
-          "Allow `socks`/`http` on a non-loopback address. Off by default: the proxies give whoever can connect the target pod's network position inside the cluster, so they stay on loopback unless you choose otherwise, and then `username` and `password` are required. On loopback, only the user kfwd runs as may connect.",
+          "Allow `socks`/`http` on a non-loopback address. Off by default: the proxies give whoever can connect the target pod's network position inside the cluster, so they stay on loopback unless you choose otherwise, and then `username` and `password` are required. Other local users are refused either way (on Linux by the connecting socket's owner, elsewhere by per-session credentials).",
       }),
       cluster: stringList(
         {
