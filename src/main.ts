@@ -1,5 +1,6 @@
-import { defineCommand, runCommand, showUsage, type CommandDef } from "citty";
+import { type ArgsDef, defineCommand, runCommand, showUsage, type CommandDef, type Resolvable } from "citty";
 import pkg from "../package.json" with { type: "json" };
+import { checkFlags } from "./commands/flags";
 import { commands } from "./commands/index";
 import { isKfwdError } from "./errors";
 import { nearest } from "./profile/suggest";
@@ -53,7 +54,9 @@ export async function main(argv: string[]): Promise<number> {
       await showUsage(root as CommandDef);
       return EXIT.usage;
     }
-    const { result } = await runCommand(await loader(), { rawArgs: argv.slice(1) });
+    const command = await loader();
+    checkFlags(name ?? "", (await resolveArgs(command.args)) ?? {}, argv.slice(1));
+    const { result } = await runCommand(command, { rawArgs: argv.slice(1) });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (error) {
     return report(error);
@@ -81,4 +84,9 @@ async function resolveForUsage(args: string[]): Promise<[CommandDef, CommandDef 
   const loader = name === undefined ? undefined : commands[name];
   if (!loader) return [root as CommandDef, undefined];
   return [(await loader()) as CommandDef, root as CommandDef];
+}
+
+/** citty lets `args` be a value, a promise or a function; ours are plain objects, but the type allows all three. */
+async function resolveArgs(args: Resolvable<ArgsDef> | undefined): Promise<ArgsDef | undefined> {
+  return typeof args === "function" ? await args() : await args;
 }

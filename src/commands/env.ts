@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { fitEnv } from "../env/limits";
 import { KfwdError } from "../errors";
 import { ENV_FORMATS, formatEnv, formatUnset, isEnvFormat, type Formatted } from "../env/format";
 import { proxyVariables } from "../env/proxy-vars";
@@ -60,7 +61,11 @@ export default defineCommand({
     } else {
       const { state, started } = await ensureSession(profile, ui);
       if (started) ui.info(`Started a background session (pid ${state.pid}); stop it with: kfwd down ${args.profile}`);
-      out = formatEnv(await sessionEnv(state), format);
+      // A variable no command could receive would break every command the shell runs: skip it (warned).
+      out = formatEnv(
+        fitEnv(await sessionEnv(state), [], (m) => ui.warn(m)),
+        format,
+      );
     }
     for (const { name, reason } of out.skipped) ui.warn(`Skipped variable ${JSON.stringify(name)}: ${reason}`);
     process.stdout.write(out.text);

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { checkArgumentSpace, fitEnv } from "../env/limits";
 import { KfwdError } from "../errors";
 import { loadProfile } from "../profile/index";
 import { insideCommand, type TransparentPlace } from "../capabilities/transparent/index";
@@ -33,6 +34,9 @@ export default defineCommand({
     }
     const ui = uiFor(args);
     const profile = await loadProfile(args.profile);
+    // What is known before anything starts (the pod's variables come later and are checked then).
+    checkArgumentSpace(command, { ...process.env, ...profile.env.set });
+    const warn = (m: string): void => ui.warn(m);
     // A background session (kfwd up) for this profile is reused as it is: nothing started, nothing stopped.
     const running = await findSession(profile.id);
     if (running) {
@@ -40,12 +44,13 @@ export default defineCommand({
       const argv = args.transparent
         ? insideCommand(command, transparentPlace(running, args.profile), running.loopbackPorts)
         : command;
-      return await runChild(argv, { ...process.env, ...(await sessionEnv(running)) });
+      return await runChild(argv, fitEnv({ ...process.env, ...(await sessionEnv(running)) }, argv, warn));
     }
     const session = await startSession(sessionConfigFrom(profile, ui, { transparent: args.transparent }), ui);
     try {
       ui.step(`Running ${command.join(" ")}`);
-      return await runChild(session.commandLine(command), { ...process.env, ...session.env });
+      const argv = session.commandLine(command);
+      return await runChild(argv, fitEnv({ ...process.env, ...session.env }, argv, warn));
     } finally {
       await session.stop();
     }

@@ -276,6 +276,11 @@ export const ERRORS = {
     area: "wire",
     meaning: "A connection was asked of a session that has already ended.",
   },
+  KFWD_ENV_TOO_LARGE: {
+    area: "cli",
+    meaning: "The command's arguments and environment together are larger than the system lets a program start with.",
+    fix: "Leave large variables out with [env] exclude, or shorten [env] set.",
+  },
   KFWD_TRANSPARENT_UNSUPPORTED: {
     area: "transparent",
     meaning:

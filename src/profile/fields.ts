@@ -109,7 +109,13 @@ export function stringList<M extends Meta>(meta: M, item: Check<string>, type = 
   });
 }
 
-export function stringMap<M extends Meta>(meta: M, key: Check<string>, type = "table of strings") {
+/** `value` checks each entry once its key and type are right, throwing BadValue (at [key]) when it is wrong. */
+export function stringMap<M extends Meta>(
+  meta: M,
+  key: Check<string>,
+  type = "table of strings",
+  value: (k: string, v: string) => void = () => {},
+) {
   return field(type, meta, (raw) => {
     if (!isTable(raw)) throw new BadValue(`Expected a table of strings, got ${describeToml(raw)}`);
     const out: Record<string, string> = {};
@@ -122,6 +128,7 @@ export function stringMap<M extends Meta>(meta: M, key: Check<string>, type = "t
           "Quote the value: numbers and booleans become strings in the environment anyway.",
           [k],
         );
+      value(k, v);
       // defineProperty, not assignment: a key named "__proto__" must stay a plain entry.
       Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     }

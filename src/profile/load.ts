@@ -1,6 +1,6 @@
 /** Reading a profile file into one validated Profile, or one error that lists every problem in it. */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parse, TomlError, type TomlTable } from "smol-toml";
 import { KfwdError } from "../errors";
@@ -8,7 +8,7 @@ import { indexKeys, locate } from "./locate";
 import { readSchema, type Problem } from "./read";
 import { applyRules, type ShapedProfile, type Target } from "./rules";
 import { profileSchema } from "./schema";
-import { formatPath } from "./toml-text";
+import { clip, formatPath } from "./toml-text";
 
 export interface Profile extends ShapedProfile {
   readonly source: { readonly path: string };
@@ -19,12 +19,20 @@ export interface Profile extends ShapedProfile {
 export const PROFILE_DOCS_HINT =
   "Every key, its type and default: docs/profile.md (config.example.toml is a commented example).";
 
+/** A profile is a short hand-written file; anything larger is the wrong file (or /dev/zero), not a profile. */
+export const MAX_PROFILE_BYTES = 1024 * 1024;
+/** Problems listed in full; the rest are counted ("and 9,980 more"), so the output stays readable and bounded. */
+const MAX_PROBLEMS_SHOWN = 20;
+/** A guard on one problem's line: messages clip what they quote, this bounds whatever slips through. */
+const MAX_LINE = 1000;
+
 export async function loadProfile(path: string): Promise<Profile> {
   const absolute = resolve(path);
   let text: string;
   try {
-    text = await readFile(absolute, "utf8");
+    text = await readBounded(absolute, path);
   } catch (e) {
+    if (e instanceof KfwdError) throw e;
     const code = (e as { code?: unknown }).code;
     const reason =
       code === "ENOENT"
@@ -42,6 +50,33 @@ export async function loadProfile(path: string): Promise<Profile> {
     );
   }
   return parseProfile(text, path);
+}
+
+/**
+ * At most MAX_PROFILE_BYTES, read in chunks so that a device or a pipe that never ends (/dev/zero) is refused
+ * after that much rather than read without limit.
+ */
+async function readBounded(absolute: string, path: string): Promise<string> {
+  const file = await open(absolute, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(MAX_PROFILE_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_PROFILE_BYTES) {
+      throw new KfwdError(
+        "KFWD_PROFILE_INVALID",
+        `Cannot load profile "${path}": it is larger than ${MAX_PROFILE_BYTES / 1024 / 1024} MiB`,
+        "A profile is a short TOML file: check that the path names the profile. config.example.toml is a starting point.",
+      );
+    }
+    return new TextDecoder().decode(buffer.subarray(0, length));
+  } finally {
+    await file.close();
+  }
 }
 
 /** `path` names the file in messages (as given) and, resolved, in `source.path`; relative keys start at its directory. */
@@ -62,10 +97,12 @@ function parseToml(text: string, path: string): TomlTable {
     if (!(e instanceof TomlError)) throw e;
     // smol-toml's message is "Invalid TOML document: <reason>\n\n<code block>"; keep the reason and the block.
     const reason = (e.message.split("\n")[0] ?? "").replace(/^Invalid TOML document: /, "");
-    const block = e.codeblock.trimEnd().replace(/^/gm, "    ");
+    // The source excerpt helps on ordinary lines; a huge line would flood the terminal, so then only line:column.
+    const excerpt = e.codeblock.trimEnd();
+    const block = excerpt.split("\n").every((l) => l.length <= 200) ? `\n${excerpt.replace(/^/gm, "    ")}` : "";
     throw new KfwdError(
       "KFWD_PROFILE_INVALID",
-      `Cannot load profile "${path}": it is not valid TOML\n  ${path}:${e.line}:${e.column}: ${reason}\n${block}`,
+      `Cannot load profile "${path}": it is not valid TOML\n  ${path}:${e.line}:${e.column}: ${clip(reason)}${block}`,
       `Fix the TOML syntax at line ${e.line}. ${PROFILE_DOCS_HINT}`,
       { cause: e },
     );
@@ -78,10 +115,13 @@ function invalid(path: string, text: string, problems: readonly Problem[]): Kfwd
   located.sort(
     (a, b) => (a.at?.line ?? Infinity) - (b.at?.line ?? Infinity) || (a.at?.column ?? 0) - (b.at?.column ?? 0),
   );
-  const lines = located.map(({ p, at }) => {
+  const lines = located.slice(0, MAX_PROBLEMS_SHOWN).map(({ p, at }) => {
     const where = at ? `${path}:${at.line}:${at.column}` : path;
-    return `  ${where}: ${formatPath(p.path)}: ${p.message}.${p.fix !== undefined ? ` ${p.fix}` : ""}`;
+    const line = `  ${where}: ${formatPath(p.path)}: ${p.message}.${p.fix !== undefined ? ` ${p.fix}` : ""}`;
+    return line.length <= MAX_LINE ? line : `${line.slice(0, MAX_LINE)}…`;
   });
+  const hidden = problems.length - lines.length;
+  if (hidden > 0) lines.push(`  ...and ${hidden} more (fix these first, then run again to see the rest)`);
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
   return new KfwdError(
     "KFWD_PROFILE_INVALID",

@@ -6,26 +6,54 @@
  * need not diagnose anything.
  */
 import type { KeyPath } from "./read";
-import { formatPath } from "./toml-text";
 
 export interface Position {
   readonly line: number;
   readonly column: number;
 }
 
-export type KeyIndex = ReadonlyMap<string, Position>;
+/**
+ * Where each key path starts, as a tree of path segments: a long dotted key costs one node per segment, where
+ * a map of formatted paths would hold every prefix as its own string (quadratic in the number of segments).
+ */
+class KeyNode {
+  at: Position | undefined;
+  /** The current index of an array of tables at this path ("forward" → 2), for nested headers. */
+  arrayIndex: number | undefined;
+  private readonly children = new Map<string | number, KeyNode>();
+
+  child(segment: string | number): KeyNode | undefined {
+    return this.children.get(segment);
+  }
+
+  /** The child for `segment`, made if missing; `at` becomes its position unless it already has one. */
+  enter(segment: string | number, at: Position): KeyNode {
+    let node = this.children.get(segment);
+    if (!node) {
+      node = new KeyNode();
+      this.children.set(segment, node);
+    }
+    node.at ??= at;
+    return node;
+  }
+}
+
+export type KeyIndex = { readonly root: KeyNode };
 
 /** The position of `path`, or of its longest prefix that was found (the table of a missing key, say). */
 export function locate(index: KeyIndex, path: KeyPath): Position | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const p = index.get(formatPath(path.slice(0, n)));
-    if (p) return p;
+  let node: KeyNode | undefined = index.root;
+  let found: Position | undefined;
+  for (const segment of path) {
+    node = node.child(segment);
+    if (!node) break;
+    found = node.at ?? found;
   }
-  return undefined;
+  return found;
 }
 
 export function indexKeys(text: string): KeyIndex {
-  return new Scanner(text).run();
+  return { root: new Scanner(text).run() };
 }
 
 const BARE_KEY = /[A-Za-z0-9_-]/;
@@ -34,24 +62,21 @@ class Scanner {
   private i = 0;
   private line = 1;
   private lineStart = 0;
-  private readonly found = new Map<string, Position>();
-  /** Current index of each array of tables, by resolved path ("forward" → 2), for nested headers. */
-  private readonly arrays = new Map<string, number>();
+  private readonly root = new KeyNode();
 
   constructor(private readonly s: string) {}
 
-  run(): KeyIndex {
-    let table: (string | number)[] = [];
+  run(): KeyNode {
+    let table = this.root;
     for (;;) {
       this.skipBlank(true);
-      if (this.i >= this.s.length) return this.found;
+      if (this.i >= this.s.length) return this.root;
       const at = this.pos();
       if (this.peek() === "[") {
         const isArray = this.peek(1) === "[";
         this.advance(isArray ? 2 : 1);
-        table = this.resolve(this.key(), isArray);
+        table = this.header(this.key(), isArray, at);
         this.advance(isArray ? 2 : 1);
-        for (let n = 1; n <= table.length; n++) this.note(table.slice(0, n), at);
       } else {
         this.keyValue(table);
       }
@@ -77,11 +102,6 @@ class Scanner {
     }
   }
 
-  private note(path: KeyPath, at: Position): void {
-    const key = formatPath(path);
-    if (!this.found.has(key)) this.found.set(key, at);
-  }
-
   /** Skips spaces and comments, and newlines too when `newlines`. */
   private skipBlank(newlines: boolean): void {
     for (;;) {
@@ -92,22 +112,15 @@ class Scanner {
     }
   }
 
-  /** Header segments → a path with array-of-tables indices: [[forward.x]] under [[forward]] → forward[1].x[0]. */
-  private resolve(segments: string[], isArray: boolean): (string | number)[] {
-    const out: (string | number)[] = [];
+  /** A header's table: [[forward.x]] under the second [[forward]] is forward[1].x[0]. */
+  private header(segments: readonly string[], isArray: boolean, at: Position): KeyNode {
+    let node = this.root;
     segments.forEach((seg, k) => {
-      out.push(seg);
-      const key = formatPath(out);
-      if (isArray && k === segments.length - 1) {
-        const n = (this.arrays.get(key) ?? -1) + 1;
-        this.arrays.set(key, n);
-        out.push(n);
-      } else {
-        const n = this.arrays.get(key);
-        if (n !== undefined) out.push(n);
-      }
+      node = node.enter(seg, at);
+      if (isArray && k === segments.length - 1) node.arrayIndex = (node.arrayIndex ?? -1) + 1;
+      if (node.arrayIndex !== undefined) node = node.enter(node.arrayIndex, at);
     });
-    return out;
+    return node;
   }
 
   /** A possibly dotted, possibly quoted key. */
@@ -132,42 +145,41 @@ class Scanner {
     }
   }
 
-  private keyValue(table: KeyPath): void {
+  private keyValue(table: KeyNode): void {
     const at = this.pos();
-    const key = this.key();
-    for (let n = 1; n <= key.length; n++) this.note([...table, ...key.slice(0, n)], at);
+    let node = table;
+    for (const segment of this.key()) node = node.enter(segment, at);
     if (this.peek() === "=") this.advance();
-    this.value([...table, ...key]);
+    this.value(node);
   }
 
-  private value(path: KeyPath): void {
+  private value(node: KeyNode): void {
     this.skipBlank(false);
     const c = this.peek();
     if (c === '"' || c === "'") return this.string();
-    if (c === "[") return this.array(path);
-    if (c === "{") return this.inlineTable(path);
+    if (c === "[") return this.array(node);
+    if (c === "{") return this.inlineTable(node);
     // Numbers, booleans, dates (which may contain one space): up to the next delimiter.
     while (this.i < this.s.length && !/[,\]}#\n\r]/.test(this.peek())) this.advance();
   }
 
-  private array(path: KeyPath): void {
+  private array(node: KeyNode): void {
     this.advance();
     for (let n = 0; ; n++) {
       this.skipBlank(true);
       if (this.peek() === "]" || this.i >= this.s.length) return this.advance();
-      this.note([...path, n], this.pos());
-      this.value([...path, n]);
+      this.value(node.enter(n, this.pos()));
       this.skipBlank(true);
       if (this.peek() === ",") this.advance();
     }
   }
 
-  private inlineTable(path: KeyPath): void {
+  private inlineTable(node: KeyNode): void {
     this.advance();
     for (;;) {
       this.skipBlank(true);
       if (this.peek() === "}" || this.i >= this.s.length) return this.advance();
-      this.keyValue(path);
+      this.keyValue(node);
       this.skipBlank(true);
       if (this.peek() === ",") this.advance();
     }

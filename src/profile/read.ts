@@ -5,7 +5,7 @@
 import type { TomlTable, TomlValue } from "smol-toml";
 import { BadValue, type Fields, type ReadContext, type Schema, type SchemaValue, type Section } from "./schema-kit";
 import { nearest } from "./suggest";
-import { describeToml, formatKey, formatToml, isTable } from "./toml-text";
+import { clip, describeToml, formatKey, formatToml, isTable } from "./toml-text";
 
 interface Context extends ReadContext {
   homeOf(key: string): string | undefined;
@@ -135,9 +135,9 @@ function unknownKey(fields: Fields, at: KeyPath, key: string, home: string | und
     guess !== undefined
       ? `Did you mean "${guess}"?`
       : home !== undefined
-        ? `"${key}" belongs in [${home}]: move it there.`
+        ? `"${clip(key)}" belongs in [${home}]: move it there.`
         : `Known keys in ${sectionName(at)}: ${known.join(", ")}.`;
-  return { path: [...at, key], message: `Unknown key "${key}" in ${sectionName(at)}`, fix };
+  return { path: [...at, key], message: `Unknown key "${clip(key)}" in ${sectionName(at)}`, fix };
 }
 
 function unknownTopLevel(schema: Schema, name: string, raw: TomlValue): Problem {
@@ -148,9 +148,9 @@ function unknownTopLevel(schema: Schema, name: string, raw: TomlValue): Problem 
   const guess = nearest(name, sections);
   const fix =
     home !== undefined && what === "key"
-      ? `"${name}" belongs in [${home}]: move it below a [${home}] header.`
+      ? `"${clip(name)}" belongs in [${home}]: move it below a [${home}] header.`
       : guess !== undefined
         ? `Did you mean "${guess}"?`
         : `Known sections: ${sections.map((s) => (schema[s]?.kind === "array" ? `[[${s}]]` : `[${s}]`)).join(", ")}.`;
-  return { path: [name], message: `Unknown ${what} "${name}"`, fix };
+  return { path: [name], message: `Unknown ${what} "${clip(name)}"`, fix };
 }

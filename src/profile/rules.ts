@@ -95,6 +95,14 @@ function shapeProxy(p: RawProxy, problems: Problem[]): ProxySettings {
       fix: `Set both username and password in [proxy], or neither.`,
     });
   }
+  if (p.expose && username === undefined && password === undefined) {
+    problems.push({
+      path: ["proxy", "expose"],
+      message:
+        "expose = true needs username and password: anyone who can reach the port would get the pod's network access",
+      fix: 'Add username = "..." and password = "..." to [proxy], or remove expose.',
+    });
+  }
   if (username !== undefined && password !== undefined) return { ...rest, auth: { username, password } };
   return rest;
 }

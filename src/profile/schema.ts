@@ -5,6 +5,7 @@
  */
 import { boolean, duration, hostPort, oneOf, path, string, stringList, stringMap } from "./fields";
 import { arrayOfTables, BadValue, field, table, type SchemaValue } from "./schema-kit";
+import { variableProblem } from "../env/limits";
 import { describeToml } from "./toml-text";
 import { routeRuleProblem } from "../proxy/routes";
 import { isGlob } from "../text/glob";
@@ -249,6 +250,12 @@ export const profileSchema = {
           description: "Variables to set or override, after include/exclude.",
         },
         (k) => envGlobProblem(k) ?? (isGlob(k) ? "a variable name, not a glob" : undefined),
+        "table of strings",
+        (k, v) => {
+          const tooLarge = variableProblem(k, v);
+          if (tooLarge !== undefined)
+            throw new BadValue(tooLarge, "Keep large data in a file and set the variable to its path.", [k]);
+        },
       ),
     },
   ),
@@ -276,7 +283,7 @@ export const profileSchema = {
         default: false,
         example: true,
         description:
-          "Allow `socks`/`http` on a non-loopback address. Off by default: the proxies give whoever can connect the target pod's network position inside the cluster, so they stay on loopback unless you choose otherwise (then set username/password).",
+          "Allow `socks`/`http` on a non-loopback address. Off by default: the proxies give whoever can connect the target pod's network position inside the cluster, so they stay on loopback unless you choose otherwise, and then `username` and `password` are required. Other local users are refused either way (on Linux by the connecting socket's owner, elsewhere by per-session credentials).",
       }),
       cluster: stringList(
         {

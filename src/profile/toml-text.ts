@@ -1,9 +1,17 @@
 /** Describing and writing TOML values in messages and docs. */
 import { TomlDate, type TomlValue } from "smol-toml";
 
+/** Longest user-written name or value quoted whole in a message; longer ones are cut (a message stays readable). */
+const MAX_QUOTED = 80;
+
+/** `s`, or its start and its length when it is too long to quote whole. */
+export function clip(s: string): string {
+  return s.length <= MAX_QUOTED ? s : `${s.slice(0, MAX_QUOTED)}… (${s.length} characters)`;
+}
+
 /** How a value reads in an error: `5432 (integer)`, `"abc" (string)`, `a table`. */
 export function describeToml(v: TomlValue): string {
-  if (typeof v === "string") return `${JSON.stringify(v)} (string)`;
+  if (typeof v === "string") return `${JSON.stringify(clip(v))} (string)`;
   if (typeof v === "boolean") return `${v} (boolean)`;
   if (typeof v === "number") return `${v} (${Number.isInteger(v) ? "integer" : "float"})`;
   if (typeof v === "bigint") return `${v} (integer)`;
@@ -32,7 +40,7 @@ export function formatPath(path: readonly (string | number)[]): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
-    else out += (out === "" ? "" : ".") + formatKey(seg);
+    else out += (out === "" ? "" : ".") + formatKey(clip(seg));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 import net from "node:net";
 import { formatHostPort } from "../../wire/net";
 import { KfwdError } from "../errors";
+import { admitOwner } from "./owner";
 
 export interface ProxyServer {
   readonly host: string;
@@ -29,6 +30,7 @@ export function listen(options: ListenOptions): Promise<ProxyServer> {
   const sockets = new Set<net.Socket>();
   // allowHalfOpen: a client's FIN ends only its direction; splice() decides when to end ours.
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    if (!admitOwner(socket, options.name)) return;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     // Errors on a client socket (resets, mostly) end that connection only; the handlers see them via 'close'.

@@ -139,6 +139,35 @@ describe.skipIf(!canMakeNetns())("kfwd run against a local agent in a network na
     await waitFor(() => agentPids(cluster.netns).length === 0);
   });
 
+  test("kill -9 of kfwd run: the command does not outlive it", async () => {
+    const run = kfwd(["run", profile, "--", "sh", "-c", "echo $$; while :; do sleep 0.1; done"]);
+    let out = "";
+    run.child.stdout!.on("data", (d: string) => (out += d));
+    await waitFor(() => /^\d+\n/.test(out));
+    const pid = Number.parseInt(out, 10);
+    expect(alive(pid)).toBe(true);
+    run.child.kill("SIGKILL");
+    await waitFor(() => !alive(pid), 5_000);
+    await waitFor(() => agentPids(cluster.netns).length === 0);
+  });
+
+  test("the command keeps kfwd's child pid: signals and exit codes reach it directly", async () => {
+    const run = kfwd([
+      "run",
+      profile,
+      "--",
+      "sh",
+      "-c",
+      "echo $$ $PPID; trap 'exit 9' USR1; while :; do sleep 0.1; done",
+    ]);
+    let out = "";
+    run.child.stdout!.on("data", (d: string) => (out += d));
+    await waitFor(() => /^\d+ \d+\n/.test(out));
+    expect(out.split(" ")[1]?.trim()).toBe(String(run.child.pid));
+    run.child.kill("SIGUSR1");
+    expect((await run).code).toBe(9);
+  });
+
   test("a bad profile stops kfwd before anything starts, naming the file, line and key", async () => {
     const bad = writeProfile(`[target]\nlocal = true\n\n[proxy]\nsocks = "127.0.0.1:99999"\n`);
     const r = await kfwd(["run", bad, "--", "true"]);
@@ -161,6 +190,12 @@ describe.skipIf(!canMakeNetns())("kfwd run against a local agent in a network na
     expect(existsSync(starts)).toBe(false);
   });
 });
+
+/** A process that exists and is not a zombie. */
+function alive(pid: number): boolean {
+  const stat = spawnSync("cat", [`/proc/${pid}/stat`], { encoding: "utf8" }).stdout;
+  return stat !== "" && !/^\d+ \(.*\) Z/.test(stat);
+}
 
 /** Processes in the namespace other than the cluster's own services: the agents kfwd started. */
 function agentPids(netns: string): string[] {

@@ -144,7 +144,13 @@ describe("proxy", () => {
     const line = problem('[proxy]\nsocks = "0.0.0.0:1080"');
     expect(line).toContain("proxy.socks:");
     expect(line).toContain("set expose = true");
-    expect(ok('[proxy]\nexpose = true\nhttp = "0.0.0.0:3128"').proxy.http).toEqual({ host: "0.0.0.0", port: 3128 });
+    const exposed = ok('[proxy]\nexpose = true\nhttp = "0.0.0.0:3128"\nusername = "u"\npassword = "p"');
+    expect(exposed.proxy.http).toEqual({ host: "0.0.0.0", port: 3128 });
+  });
+  test("expose = true without credentials is an error naming the file, line and key", () => {
+    const line = problem('[proxy]\nexpose = true\nhttp = "0.0.0.0:3128"');
+    expect(line).toContain(":2:1: proxy.expose: expose = true needs username and password");
+    expect(line).toContain("Add username");
   });
   test("credentials come in pairs, shaped into auth", () => {
     expect(problem('[proxy]\nusername = "u"')).toContain('"proxy.username" is set without "proxy.password"');

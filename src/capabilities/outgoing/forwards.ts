@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { KfwdError } from "../../errors";
 import type { Destination } from "../../proxy/dialer";
+import { admitOwner } from "../../proxy/owner";
 import { splice } from "../../proxy/splice";
 import type { Tunnel } from "../../session/tunnel";
 
@@ -27,6 +28,7 @@ export async function startForward(
 ): Promise<RunningForward> {
   const sockets = new Set<Socket>();
   const server: Server = createServer({ noDelay: true }, (socket) => {
+    if (!admitOwner(socket, `forward ${describe(spec)}`)) return;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.pause();

@@ -8,6 +8,7 @@ import { proxyVariables } from "../../env/proxy-vars";
 import type { Profile } from "../../profile/index";
 import { type Dialer, directDialer } from "../../proxy/dialer";
 import { startHttpProxy } from "../../proxy/http";
+import { sessionCredentials } from "../../proxy/owner";
 import { RouteTable, routingDialer } from "../../proxy/routes";
 import type { ProxyServer } from "../../proxy/server";
 import { startSocks5 } from "../../proxy/socks5";
@@ -36,6 +37,8 @@ export function outgoingSettings(profile: Profile): OutgoingSettings {
 }
 
 export function outgoing(settings: OutgoingSettings): Capability {
+  // Where connections cannot be checked by owner, random per-session credentials guard the proxies instead.
+  const auth = sessionCredentials(settings.auth);
   let socks: ProxyServer | undefined;
   let http: ProxyServer | undefined;
   const forwards: RunningForward[] = [];
@@ -51,9 +54,9 @@ export function outgoing(settings: OutgoingSettings): Capability {
       try {
         const routes = new RouteTable({ cluster: [...settings.cluster], direct: [...settings.direct] });
         const dial: Dialer = routingDialer(routes, { cluster: (dest) => tunnel.dial(dest), direct: directDialer() });
-        const auth = settings.auth ? { auth: settings.auth } : {};
-        socks = await startSocks5({ ...settings.socks, dial, log: debug("socks"), ...auth });
-        http = await startHttpProxy({ ...settings.http, dial, log: debug("http"), ...auth });
+        const credentials = auth ? { auth } : {};
+        socks = await startSocks5({ ...settings.socks, dial, log: debug("socks"), ...credentials });
+        http = await startHttpProxy({ ...settings.http, dial, log: debug("http"), ...credentials });
         ui.step(`Proxies: SOCKS5 ${socks.host}:${socks.port}, HTTP ${http.host}:${http.port}`);
         for (const spec of settings.forwards) {
           const forward = await startForward(spec, tunnel, debug("forward"));
@@ -70,7 +73,7 @@ export function outgoing(settings: OutgoingSettings): Capability {
         phase: "proxy",
         apply(draft) {
           if (!socks || !http) return;
-          const vars = proxyVariables({ socks, http, direct: settings.direct, auth: settings.auth });
+          const vars = proxyVariables({ socks, http, direct: settings.direct, auth });
           for (const [name, value] of Object.entries(vars)) draft.add(name, value);
         },
       },
