@@ -34,7 +34,7 @@ import {
   responseFraming,
 } from "./http-parser";
 import { type ProxyServer, endWith, listen } from "./server";
-import { splice } from "./splice";
+import { abort, splice } from "./splice";
 import { StreamReader, pumpBody, readHead } from "./stream-reader";
 
 export interface HttpProxyOptions {
@@ -224,8 +224,8 @@ class ClientConnection {
     client.write(clientResponse(response, { keepAlive, upgrade: false }));
     const complete = await pumpBody(up.reader, client, responseFramer).catch(() => false);
     if (!complete || client.destroyed) {
-      // Cut short: closing is the only way left to tell the client.
-      client.destroy();
+      // Cut short: a reset is the only way left to tell the client, and one it cannot mistake for the end.
+      abort(client);
       this.#dropUpstream();
       return false;
     }

@@ -4,10 +4,13 @@
  * - Backpressure: stream.pipe pauses the reader while the writer is above its high-water mark.
  * - Half-close: when one side's readable ends (the peer sent FIN), end() the other side's writable; the
  *   opposite direction keeps flowing until it ends too. Sockets must be created with allowHalfOpen.
- * - Errors: an error on either side destroys both. Peers hanging up (EPIPE, ECONNRESET) is normal and never
+ * - Errors: an error on either side tears both down. Peers hanging up (EPIPE, ECONNRESET) is normal and never
  *   reported; anything else goes to `log`.
+ * - Resets stay resets: a side torn down (reset by its peer, or failed) is passed on as a TCP reset to a socket
+ *   on the other side, never as a FIN, which would make a cut-short transfer look complete.
  * No per-chunk work is done here beyond what pipe itself does.
  */
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { isPeerHangup } from "../errors";
 
@@ -27,13 +30,13 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
     const fail = (err: Error) => {
       if (!failed && !isPeerHangup(err)) options.log?.(`${options.label ?? "splice"}: ${err.message}`);
       failed = true;
-      a.destroy();
-      b.destroy();
+      abort(a);
+      abort(b);
     };
     const onClose = (self: Duplex, other: Duplex) => {
       // A side that closed without finishing both directions was torn down (reset, destroy()): the
       // connection as a whole is over, so do not leave the other side open half-way.
-      if (!(self.readableEnded && self.writableFinished)) other.destroy();
+      if (!(self.readableEnded && self.writableFinished)) abort(other);
       if (++closed === 2) resolve();
     };
 
@@ -49,4 +52,12 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
     a.pipe(b);
     b.pipe(a);
   });
+}
+
+/** Tears a side down: a TCP socket with a reset (RST), anything else (a tunnel stream: RESET) by destroy(). */
+export function abort(side: Duplex): void {
+  if (side.destroyed) return;
+  const reset = (side as Partial<Socket>).resetAndDestroy;
+  if (typeof reset === "function") reset.call(side);
+  else side.destroy();
 }

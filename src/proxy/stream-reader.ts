@@ -104,12 +104,13 @@ export function drained(dest: Writable): Promise<void> {
 
 /**
  * Copies one framed body from `reader` to `dest`, with backpressure. Resolves true when the body is complete,
- * false when the source ended or closed first, or `dest` was destroyed.
+ * false when the source ended or was reset first, or `dest` was destroyed.
  */
 export async function pumpBody(reader: StreamReader, dest: Writable, framer: BodyFramer): Promise<boolean> {
   while (!framer.done) {
     const chunk = await reader.read();
-    if (chunk === null) return framer.endOfStream();
+    // A reset (or destroy) is never a clean end, not even of a body delimited by the connection closing.
+    if (chunk === null) return reader.ended && framer.endOfStream();
     const n = framer.consume(chunk);
     if (n < chunk.length) reader.unread(chunk.subarray(n));
     if (dest.destroyed) return false;
