@@ -159,7 +159,7 @@ class ClientConnection {
   async #forward(head: RequestHead): Promise<boolean> {
     const client = this.client;
     const target = parseAbsoluteTarget(head.target);
-    const requestFramer = new BodyFramer(requestFraming(head));
+    const requestFramer = new BodyFramer(requestFraming(head), 400);
     const upgrade = wantsUpgrade(head);
     const requestText = upstreamRequest(head, target, upgrade);
 
@@ -172,7 +172,12 @@ class ClientConnection {
     }
     if (up === undefined) return false;
     up.socket.write(requestText);
-    const requestDone = pumpBody(this.#input, up.socket, requestFramer).catch(() => false);
+    // A malformed request body is the client's error (400), not the upstream's: remember it for the answer.
+    let badRequest: HttpParseError | undefined;
+    const requestDone = pumpBody(this.#input, up.socket, requestFramer).catch((e: unknown) => {
+      if (e instanceof HttpParseError) badRequest = e;
+      return false;
+    });
     void requestDone.then((ok) => ok || this.#dropUpstream());
 
     let response: ResponseHead;
@@ -181,6 +186,11 @@ class ClientConnection {
         if (!(e instanceof HttpParseError)) throw e;
         return { head: undefined, partial: true, error: e.message };
       });
+      if (got.head === undefined && badRequest !== undefined) {
+        this.#log(`bad request body: ${badRequest.message}`);
+        endWith(client, proxyResponse(badRequest.status, `bad request body: ${badRequest.message}`));
+        return false;
+      }
       if (got.head === undefined) {
         // A reused connection the server had already closed: replay a request without a body once, on a
         // fresh connection. Anything else is a failure of the upstream.
