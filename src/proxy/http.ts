@@ -34,6 +34,7 @@ import {
   responseFraming,
 } from "./http-parser";
 import { type ProxyServer, endWith, listen } from "./server";
+import { watchClient } from "./client-gone";
 import { abort, splice } from "./splice";
 import { StreamReader, pumpBody, readHead } from "./stream-reader";
 
@@ -84,6 +85,16 @@ class ClientConnection {
     this.#log = (msg) => options.log?.(`http ${peer}: ${msg}`);
     this.#input = new StreamReader(client);
     client.once("close", () => this.#dropUpstream());
+    // A request body stuck behind an upstream that does not read: if the client leaves, let the upstream go.
+    watchClient(
+      client,
+      () => this.#upstream !== undefined && this.#upstream.socket.writableLength > 0,
+      () => {
+        this.#log("the client left while its request body could not be delivered");
+        abort(client);
+        this.#dropUpstream();
+      },
+    );
   }
 
   #dropUpstream(): void {

@@ -6,13 +6,16 @@
  *   opposite direction keeps flowing until it ends too. Sockets must be created with allowHalfOpen.
  * - Errors: an error on either side tears both down. Peers hanging up (EPIPE, ECONNRESET) is normal and never
  *   reported; anything else goes to `log`.
+ * - A client that leaves while the destination is not reading (its upload stuck) is noticed (client-gone.ts):
+ *   both sides are reset rather than held open forever.
  * - Resets stay resets: a side torn down (reset by its peer, or failed) is passed on as a TCP reset to a socket
  *   on the other side, never as a FIN, which would make a cut-short transfer look complete.
  * No per-chunk work is done here beyond what pipe itself does.
  */
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { isPeerHangup } from "../errors";
+import { watchClient } from "./client-gone";
 
 export interface SpliceOptions {
   /** Called with unexpected (non-hangup) errors. */
@@ -21,11 +24,23 @@ export interface SpliceOptions {
   label?: string;
 }
 
-/** Resolves once both streams are closed. Never rejects. */
+/** `a` is the client, `b` the upstream. Resolves once both streams are closed. Never rejects. */
 export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<void> {
   return new Promise((resolve) => {
     let closed = 0;
     let failed = false;
+    const unwatch =
+      a instanceof Socket
+        ? watchClient(
+            a,
+            () => !b.destroyed && b.writableLength > 0,
+            () => {
+              options.log?.(`${options.label ?? "splice"}: the client left while its data could not be delivered`);
+              abort(a);
+              abort(b);
+            },
+          )
+        : undefined;
 
     const fail = (err: Error) => {
       if (!failed && !isPeerHangup(err)) options.log?.(`${options.label ?? "splice"}: ${err.message}`);
@@ -37,7 +52,10 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       // A side that closed without finishing both directions was torn down (reset, destroy()): the
       // connection as a whole is over, so do not leave the other side open half-way.
       if (!(self.readableEnded && self.writableFinished)) abort(other);
-      if (++closed === 2) resolve();
+      if (++closed === 2) {
+        unwatch?.();
+        resolve();
+      }
     };
 
     a.on("error", fail);
