@@ -29,8 +29,9 @@ const watched = new Set<Watched>();
 let timer: ReturnType<typeof setInterval> | undefined;
 
 /**
- * Calls `onGone` once `client` has gone while `stalled()` has held for at least a check interval. Returns the
- * function that stops watching; a destroyed client stops being watched by itself.
+ * Calls `onGone` once `client` has gone while `stalled()` has held for at least a check interval, or once it is
+ * found destroyed: Bun (1.4.5) sometimes destroys a socket without emitting 'close', so whoever releases
+ * resources on that event alone would hold them forever. Returns the function that stops watching.
  */
 export function watchClient(client: Socket, stalled: () => boolean, onGone: () => void): () => void {
   const entry: Watched = { client, stalled, onGone, stalledTicks: 0 };
@@ -53,6 +54,7 @@ function check(): void {
   for (const entry of watched) {
     if (entry.client.destroyed) {
       unwatch(entry);
+      entry.onGone();
       continue;
     }
     entry.stalledTicks = entry.stalled() ? entry.stalledTicks + 1 : 0;

@@ -76,6 +76,7 @@ class ClientConnection {
   readonly #input: StreamReader;
   readonly #log: (msg: string) => void;
   #upstream: Upstream | undefined;
+  readonly #gone = new AbortController();
 
   constructor(
     readonly client: Socket,
@@ -84,15 +85,16 @@ class ClientConnection {
     const peer = `${client.remoteAddress}:${client.remotePort}`;
     this.#log = (msg) => options.log?.(`http ${peer}: ${msg}`);
     this.#input = new StreamReader(client);
-    client.once("close", () => this.#dropUpstream());
-    // A request body stuck behind an upstream that does not read: if the client leaves, let the upstream go.
+    client.once("close", () => this.#release());
+    // Also when 'close' never comes (it sometimes does not in Bun), and when the client leaves a request body
+    // stuck behind an upstream that does not read, or leaves after its FIN while the upstream never answers.
     watchClient(
       client,
-      () => this.#upstream !== undefined && this.#upstream.socket.writableLength > 0,
+      () => this.#upstream !== undefined && (this.#upstream.socket.writableLength > 0 || client.readableEnded),
       () => {
-        this.#log("the client left while its request body could not be delivered");
+        if (!client.destroyed) this.#log("the client left while its request body could not be delivered");
         abort(client);
-        this.#dropUpstream();
+        this.#release();
       },
     );
   }
@@ -102,11 +104,21 @@ class ClientConnection {
     this.#upstream = undefined;
   }
 
+  /** The client is gone: stop every wait on it and let the upstream go. */
+  #release(): void {
+    this.#gone.abort();
+    this.#input.interrupt();
+    this.#dropUpstream();
+  }
+
   async serve(): Promise<void> {
     const client = this.client;
     try {
       for (;;) {
-        const timer = setTimeout(() => client.destroy(), this.options.headTimeoutMs ?? 60_000);
+        const timer = setTimeout(() => {
+          client.destroy();
+          this.#release();
+        }, this.options.headTimeoutMs ?? 60_000);
         const got = await readHead(this.#input, parseRequestHead).finally(() => clearTimeout(timer));
         if (got.head === undefined) {
           if (got.partial) endWith(client, proxyResponse(400, "truncated request"));
@@ -130,6 +142,9 @@ class ClientConnection {
       // A bug must cost one connection, never the proxy.
       this.#log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       client.destroy();
+    } finally {
+      // Whatever ended the exchanges, a kept upstream is no longer needed (tunnels and upgrades were handed
+      // to splice and are not kept): release it here rather than on the client's 'close' alone.
       this.#dropUpstream();
     }
   }
@@ -243,7 +258,7 @@ class ClientConnection {
     // A close-delimited body can only be ended by closing the client too; so can an unfinished request body.
     const keepAlive = clientKeepsAlive(head) && responseFramer.framing.type !== "close" && requestFramer.done;
     client.write(clientResponse(response, { keepAlive, upgrade: false }));
-    const complete = await pumpBody(up.reader, client, responseFramer).catch(() => false);
+    const complete = await pumpBody(up.reader, client, responseFramer, this.#gone.signal).catch(() => false);
     if (!complete || client.destroyed) {
       // Cut short: a reset is the only way left to tell the client, and one it cannot mistake for the end.
       abort(client);
