@@ -6,8 +6,9 @@
  *   opposite direction keeps flowing until it ends too. Sockets must be created with allowHalfOpen.
  * - Errors: an error on either side tears both down. Peers hanging up (EPIPE, ECONNRESET) is normal and never
  *   reported; anything else goes to `log`.
- * - A client that leaves while the destination is not reading (its upload stuck) is noticed (client-gone.ts):
- *   both sides are reset rather than held open forever.
+ * - A client that leaves while the destination is not reading (its upload stuck), or after its FIN while the
+ *   destination neither answers nor closes, is noticed (client-gone.ts): both sides are reset rather than held
+ *   open forever. A client that only half-closed still holds its socket and keeps its connection.
  * - Resets stay resets: a side torn down (reset by its peer, or failed) is passed on as a TCP reset to a socket
  *   on the other side, never as a FIN, which would make a cut-short transfer look complete.
  * No per-chunk work is done here beyond what pipe itself does.
@@ -33,9 +34,11 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       a instanceof Socket
         ? watchClient(
             a,
-            () => !b.destroyed && b.writableLength > 0,
+            // Its upload stuck, or it sent FIN: the cases where its leaving would go unnoticed.
+            () => !b.destroyed && (b.writableLength > 0 || a.readableEnded),
             () => {
-              options.log?.(`${options.label ?? "splice"}: the client left while its data could not be delivered`);
+              if (a.readableEnded && a.writableFinished) return; // done cleanly: b finishes by itself
+              if (!a.destroyed) options.log?.(`${options.label ?? "splice"}: the client left, its data undeliverable`);
               abort(a);
               abort(b);
             },
@@ -52,6 +55,7 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       // A side that closed without finishing both directions was torn down (reset, destroy()): the
       // connection as a whole is over, so do not leave the other side open half-way.
       if (!(self.readableEnded && self.writableFinished)) abort(other);
+      else if (self === a) abandonWhenStuck(b);
       if (++closed === 2) {
         unwatch?.();
         resolve();
@@ -78,4 +82,17 @@ export function abort(side: Duplex): void {
   const reset = (side as Partial<Socket>).resetAndDestroy;
   if (typeof reset === "function") reset.call(side);
   else side.destroy();
+}
+
+/**
+ * The client closed cleanly, but its last bytes (and FIN) still wait for the destination to read them: let
+ * them go out while the destination takes any, and reset once it has taken nothing for a second — the client
+ * is gone, so nobody would ever end this stream otherwise.
+ */
+function abandonWhenStuck(upstream: Duplex, last = upstream.writableLength): void {
+  if (upstream.destroyed || upstream.writableLength === 0) return;
+  setTimeout(() => {
+    if (upstream.writableLength === last) abort(upstream);
+    else abandonWhenStuck(upstream);
+  }, 1_000).unref();
 }
