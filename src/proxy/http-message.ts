@@ -65,6 +65,8 @@ export interface AbsoluteTarget extends Destination {
   path: string;
 }
 
+const MAX_HOST_LENGTH = 253;
+
 /** "host:port" (authority-form, CONNECT) or "host[:port]" with a default port. Brackets around IPv6. */
 export function parseAuthority(text: string, defaultPort?: number): Destination {
   const m = /^(?:\[([0-9a-fA-F:.]+(?:%[\w.-]+)?)\]|([A-Za-z0-9._~!$&'()*+,;=%-]+))(?::(\d{1,5}))?$/.exec(text);
@@ -72,7 +74,12 @@ export function parseAuthority(text: string, defaultPort?: number): Destination 
   if (m === null || port === undefined || port < 1 || port > 65535) {
     throw new HttpParseError(`bad authority "${text.slice(0, 80)}"`);
   }
-  return { host: (m[1] ?? m[2]!).toLowerCase(), port };
+  const host = m[1] ?? m[2]!;
+  // A DNS name has at most 253 characters; the agent's OPEN frame could not even carry much more.
+  if (host.length > MAX_HOST_LENGTH) {
+    throw new HttpParseError(`host name too long (${host.length} characters; at most ${MAX_HOST_LENGTH})`);
+  }
+  return { host: host.toLowerCase(), port };
 }
 
 /** "http://host[:port]/path?query" → where to connect and the origin-form target. */
@@ -117,6 +124,7 @@ export function clientResponse(head: ResponseHead, options: { keepAlive: boolean
 const REASON: Record<number, string> = {
   400: "Bad Request",
   407: "Proxy Authentication Required",
+  414: "URI Too Long",
   431: "Request Header Fields Too Large",
   501: "Not Implemented",
   502: "Bad Gateway",

@@ -63,6 +63,11 @@ export function parseResponseHead(lines: string[]): ResponseHead {
 
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 
+/** 414 URI Too Long: the target is what makes a start line long (a response's status line is answered 502). */
+function startLineTooLong(bytes: number): HttpParseError {
+  return new HttpParseError(`start line too long (over ${bytes} bytes; at most ${MAX_START_LINE})`, 414);
+}
+
 /** Collects one head from any chunking. Single use: make a new one per message. */
 export class HeadReader<T> {
   #buf: Buffer = Buffer.alloc(0);
@@ -88,6 +93,9 @@ export class HeadReader<T> {
       if (this.#buf.length > MAX_HEAD_BYTES) throw new HttpParseError("head too large", 431);
       return undefined;
     }
+    // The start-line limit holds however the head arrived: in pieces (#checkStartLine) or in one read.
+    const eol = this.#buf.indexOf("\r\n", start);
+    if (eol - start > MAX_START_LINE) throw startLineTooLong(eol - start);
     const lines = this.#buf.toString("latin1", start, end).split("\r\n");
     return { head: this.parse(lines), rest: this.#buf.subarray(end + 4) };
   }
@@ -97,10 +105,11 @@ export class HeadReader<T> {
     if (this.#checkedStartLine) return;
     const eol = this.#buf.indexOf("\r\n", start);
     if (eol < 0) {
-      if (this.#buf.length - start > MAX_START_LINE) throw new HttpParseError("start line too long");
+      if (this.#buf.length - start > MAX_START_LINE) throw startLineTooLong(this.#buf.length - start);
       return;
     }
     this.#checkedStartLine = true;
+    if (eol - start > MAX_START_LINE) throw startLineTooLong(eol - start);
     this.parse([this.#buf.toString("latin1", start, eol)]);
   }
 }
@@ -174,7 +183,11 @@ export class BodyFramer {
   #chunked = Chunked.Size;
   #line = "";
 
-  constructor(readonly framing: BodyFraming) {
+  constructor(
+    readonly framing: BodyFraming,
+    /** The status a malformed body is answered with: 400 for a request's (the client's fault), 502 for a response's. */
+    readonly errorStatus = 502,
+  ) {
     if (framing.type === "length") this.#remaining = framing.length;
   }
 
@@ -219,7 +232,7 @@ export class BodyFramer {
       const lf = data.indexOf(0x0a, i);
       const end = lf < 0 ? data.length : lf;
       this.#line += Buffer.from(data.buffer, data.byteOffset + i, end - i).toString("latin1");
-      if (this.#line.length > 4096) throw new HttpParseError("chunk line too long", 502);
+      if (this.#line.length > 4096) throw new HttpParseError("chunk line too long", this.errorStatus);
       i = end;
       if (lf < 0) break;
       i++;
@@ -234,13 +247,13 @@ export class BodyFramer {
     switch (this.#chunked) {
       case Chunked.Size: {
         const size = (line.split(";")[0] ?? "").trim();
-        if (!/^[0-9a-fA-F]{1,13}$/.test(size)) throw new HttpParseError("bad chunk size", 502);
+        if (!/^[0-9a-fA-F]{1,13}$/.test(size)) throw new HttpParseError("bad chunk size", this.errorStatus);
         this.#remaining = parseInt(size, 16);
         this.#chunked = this.#remaining === 0 ? Chunked.Trailer : Chunked.Data;
         return;
       }
       case Chunked.DataEnd:
-        if (line !== "") throw new HttpParseError("chunk data longer than its size", 502);
+        if (line !== "") throw new HttpParseError("chunk data longer than its size", this.errorStatus);
         this.#chunked = Chunked.Size;
         return;
       case Chunked.Trailer:

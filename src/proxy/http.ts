@@ -35,7 +35,8 @@ import {
   responseFraming,
 } from "./http-parser";
 import { type ProxyServer, endWith, listen } from "./server";
-import { splice } from "./splice";
+import { watchClient } from "./client-gone";
+import { abort, splice } from "./splice";
 import { StreamReader, pumpBody, readHead } from "./stream-reader";
 
 export interface HttpProxyOptions {
@@ -76,6 +77,7 @@ class ClientConnection {
   readonly #input: StreamReader;
   readonly #log: (msg: string) => void;
   #upstream: Upstream | undefined;
+  readonly #gone = new AbortController();
 
   constructor(
     readonly client: Socket,
@@ -84,7 +86,18 @@ class ClientConnection {
     const peer = `${client.remoteAddress}:${client.remotePort}`;
     this.#log = (msg) => options.log?.(`http ${peer}: ${msg}`);
     this.#input = new StreamReader(client);
-    client.once("close", () => this.#dropUpstream());
+    client.once("close", () => this.#release());
+    // Also when 'close' never comes (it sometimes does not in Bun), and when the client leaves a request body
+    // stuck behind an upstream that does not read, or leaves after its FIN while the upstream never answers.
+    watchClient(
+      client,
+      () => this.#upstream !== undefined && (this.#upstream.socket.writableLength > 0 || client.readableEnded),
+      () => {
+        if (!client.destroyed) this.#log("the client left while its request body could not be delivered");
+        abort(client);
+        this.#release();
+      },
+    );
   }
 
   #dropUpstream(): void {
@@ -92,11 +105,21 @@ class ClientConnection {
     this.#upstream = undefined;
   }
 
+  /** The client is gone: stop every wait on it and let the upstream go. */
+  #release(): void {
+    this.#gone.abort();
+    this.#input.interrupt();
+    this.#dropUpstream();
+  }
+
   async serve(): Promise<void> {
     const client = this.client;
     try {
       for (;;) {
-        const timer = setTimeout(() => client.destroy(), this.options.headTimeoutMs ?? 60_000);
+        const timer = setTimeout(() => {
+          client.destroy();
+          this.#release();
+        }, this.options.headTimeoutMs ?? 60_000);
         const got = await readHead(this.#input, parseRequestHead).finally(() => clearTimeout(timer));
         if (got.head === undefined) {
           if (got.partial) endWith(client, proxyResponse(400, "truncated request"));
@@ -120,6 +143,9 @@ class ClientConnection {
       // A bug must cost one connection, never the proxy.
       this.#log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       client.destroy();
+    } finally {
+      // Whatever ended the exchanges, a kept upstream is no longer needed (tunnels and upgrades were handed
+      // to splice and are not kept): release it here rather than on the client's 'close' alone.
       this.#dropUpstream();
     }
   }
@@ -160,7 +186,7 @@ class ClientConnection {
   async #forward(head: RequestHead): Promise<boolean> {
     const client = this.client;
     const target = parseAbsoluteTarget(head.target);
-    const requestFramer = new BodyFramer(requestFraming(head));
+    const requestFramer = new BodyFramer(requestFraming(head), 400);
     const upgrade = wantsUpgrade(head);
     const requestText = upstreamRequest(head, target, upgrade);
 
@@ -172,7 +198,12 @@ class ClientConnection {
     }
     if (up === undefined) return false;
     up.socket.write(requestText);
-    const requestDone = pumpBody(this.#input, up.socket, requestFramer).catch(() => false);
+    // A malformed request body is the client's error (400), not the upstream's: remember it for the answer.
+    let badRequest: HttpParseError | undefined;
+    const requestDone = pumpBody(this.#input, up.socket, requestFramer).catch((e: unknown) => {
+      if (e instanceof HttpParseError) badRequest = e;
+      return false;
+    });
     void requestDone.then((ok) => ok || this.#dropUpstream());
 
     let response: ResponseHead;
@@ -181,6 +212,11 @@ class ClientConnection {
         if (!(e instanceof HttpParseError)) throw e;
         return { head: undefined, partial: true, error: e.message };
       });
+      if (got.head === undefined && badRequest !== undefined) {
+        this.#log(`bad request body: ${badRequest.message}`);
+        endWith(client, proxyResponse(badRequest.status, `bad request body: ${badRequest.message}`));
+        return false;
+      }
       if (got.head === undefined) {
         // A reused connection the server had already closed: replay a request without a body once, on a
         // fresh connection. Anything else is a failure of the upstream.
@@ -222,10 +258,10 @@ class ClientConnection {
     // A close-delimited body can only be ended by closing the client too; so can an unfinished request body.
     const keepAlive = clientKeepsAlive(head) && responseFramer.framing.type !== "close" && requestFramer.done;
     client.write(clientResponse(response, { keepAlive, upgrade: false }));
-    const complete = await pumpBody(up.reader, client, responseFramer).catch(() => false);
+    const complete = await pumpBody(up.reader, client, responseFramer, this.#gone.signal).catch(() => false);
     if (!complete || client.destroyed) {
-      // Cut short: closing is the only way left to tell the client.
-      client.destroy();
+      // Cut short: a reset is the only way left to tell the client, and one it cannot mistake for the end.
+      abort(client);
       this.#dropUpstream();
       return false;
     }

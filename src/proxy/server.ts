@@ -25,11 +25,17 @@ export interface ListenOptions {
   onConnection: (socket: net.Socket) => void;
 }
 
+/** Bun (1.4.5) sometimes destroys a socket without emitting 'close': such entries are dropped here too. */
+function forgetDestroyed(sockets: Set<net.Socket>): void {
+  for (const socket of sockets) if (socket.destroyed) sockets.delete(socket);
+}
+
 export function listen(options: ListenOptions): Promise<ProxyServer> {
   const host = options.host ?? DEFAULT_PROXY_HOST;
   const sockets = new Set<net.Socket>();
   // allowHalfOpen: a client's FIN ends only its direction; splice() decides when to end ours.
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    forgetDestroyed(sockets);
     if (!admitOwner(socket, options.name)) return;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -59,6 +65,7 @@ export function listen(options: ListenOptions): Promise<ProxyServer> {
         host,
         port,
         get connections() {
+          forgetDestroyed(sockets);
           return sockets.size;
         },
         close() {

@@ -53,6 +53,12 @@ export class StreamReader {
     }
   }
 
+  /** Ends reading now, as if the stream had closed (for when its own events cannot be relied on). */
+  interrupt(): void {
+    this.#closed = true;
+    this.#notify();
+  }
+
   /** Puts bytes back in front of the stream. */
   unread(data: Buffer): void {
     if (data.length === 0) return;
@@ -88,32 +94,40 @@ export async function readHead<T>(
   }
 }
 
-/** Resolves when `dest` accepts more, or has closed (then writing is over anyway). */
-export function drained(dest: Writable): Promise<void> {
-  if (dest.destroyed || !dest.writableNeedDrain) return Promise.resolve();
+/** Resolves when `dest` accepts more, or has closed (then writing is over anyway), or `signal` aborts. */
+export function drained(dest: Writable, signal?: AbortSignal): Promise<void> {
+  if (dest.destroyed || !dest.writableNeedDrain || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       dest.removeListener("drain", done);
       dest.removeListener("close", done);
+      signal?.removeEventListener("abort", done);
       resolve();
     };
     dest.on("drain", done);
     dest.on("close", done);
+    signal?.addEventListener("abort", done);
   });
 }
 
 /**
  * Copies one framed body from `reader` to `dest`, with backpressure. Resolves true when the body is complete,
- * false when the source ended or closed first, or `dest` was destroyed.
+ * false when the source ended or was reset first, or `dest` was destroyed, or `signal` aborted.
  */
-export async function pumpBody(reader: StreamReader, dest: Writable, framer: BodyFramer): Promise<boolean> {
+export async function pumpBody(
+  reader: StreamReader,
+  dest: Writable,
+  framer: BodyFramer,
+  signal?: AbortSignal,
+): Promise<boolean> {
   while (!framer.done) {
     const chunk = await reader.read();
-    if (chunk === null) return framer.endOfStream();
+    // A reset (or destroy) is never a clean end, not even of a body delimited by the connection closing.
+    if (chunk === null) return reader.ended && framer.endOfStream();
     const n = framer.consume(chunk);
     if (n < chunk.length) reader.unread(chunk.subarray(n));
-    if (dest.destroyed) return false;
-    if (n > 0 && !dest.write(n === chunk.length ? chunk : chunk.subarray(0, n))) await drained(dest);
+    if (dest.destroyed || signal?.aborted) return false;
+    if (n > 0 && !dest.write(n === chunk.length ? chunk : chunk.subarray(0, n))) await drained(dest, signal);
   }
   return true;
 }

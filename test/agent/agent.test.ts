@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import type { KfwdError } from "../../src/errors";
+import { ResetReason } from "../../wire/constants";
 import type { MuxStream } from "../../wire/stream";
 import { echoServer, startAgent, type AgentProcess } from "./helpers";
 
@@ -86,6 +87,22 @@ describe("agent process (bootstrap loader + real TCP)", () => {
     await new Promise((resolve) => closed.close(resolve));
     const error = (await agent.mux.open({ host: "127.0.0.1", port }).catch((e: unknown) => e)) as KfwdError;
     expect(error.code).toBe("KFWD_DIAL_REFUSED");
+  });
+
+  test("the destination resetting its connection is a RESET (connection reset), never a FIN", async () => {
+    const resetter = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.write(Buffer.alloc(64 * 1024, 1), () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => resetter.listen(0, "127.0.0.1", resolve));
+    const stream = await agent.mux.open({ host: "127.0.0.1", port: (resetter.address() as AddressInfo).port });
+    const ended = await new Promise<{ end: boolean; reason?: number | undefined }>((resolve) => {
+      stream.resume();
+      stream.once("end", () => resolve({ end: true }));
+      stream.once("error", (e: Error & { reason?: number }) => resolve({ end: false, reason: e.reason }));
+    });
+    resetter.close();
+    expect(ended).toEqual({ end: false, reason: ResetReason.CONNECTION_RESET });
   });
 
   test("an unknown name is KFWD_DIAL_NAME_NOT_FOUND", async () => {

@@ -15,7 +15,15 @@ export const NAMES = {
   echo: "echo.shop.svc.cluster.local",
   tls: "secure.shop.svc.cluster.local",
 } as const;
-export const PORTS = { http: 8080, https: 8443, echo: 9000, sink: 9001, source: 9002 } as const;
+export const PORTS = {
+  http: 8080,
+  https: 8443,
+  echo: 9000,
+  sink: 9001,
+  source: 9002,
+  reset: 9003,
+  blackhole: 9004,
+} as const;
 
 export interface FakeCluster {
   netns: string;

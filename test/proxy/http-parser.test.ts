@@ -71,6 +71,14 @@ describe("HeadReader", () => {
 
   test("sizes are bounded", () => {
     expect(() => new HeadReader(parseRequestHead).push(Buffer.alloc(9000, 65))).toThrow(HttpParseError);
+    // A long start line is refused whether the head comes in pieces or whole in one read.
+    const longLine = `GET http://h/${"a".repeat(9000)} HTTP/1.1\r\n`;
+    expect(() => new HeadReader(parseRequestHead).push(Buffer.from(longLine))).toThrow(
+      expect.objectContaining({ status: 414 }),
+    );
+    expect(() => new HeadReader(parseRequestHead).push(Buffer.from(`${longLine}Host: h\r\n\r\n`))).toThrow(
+      expect.objectContaining({ status: 414 }),
+    );
     const reader = new HeadReader(parseRequestHead);
     reader.push(Buffer.from("GET http://h/ HTTP/1.1\r\n"));
     expect(() => {

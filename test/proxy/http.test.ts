@@ -351,6 +351,31 @@ describe("HTTP proxy protocol details", () => {
   });
 });
 
+describe("HTTP proxy errors name the client's mistake", () => {
+  const status = async (request: string) => (await rawExchange(proxy.port, request)).toString().split("\r\n")[0];
+
+  test("a malformed chunked request body is 400, not a 502 blaming the server", async () => {
+    const head = "POST http://svc.cluster.test/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const reply = (await rawExchange(proxy.port, `${head}zz\r\nhello\r\n0\r\n\r\n`)).toString();
+    expect(reply).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+    expect(reply).toContain("bad request body: bad chunk size");
+  });
+
+  test("a request line over 8 KiB is 414 however it arrives; a host name over 253 characters is 400", async () => {
+    const long = "a".repeat(9000);
+    expect(await status(`CONNECT ${long}:443 HTTP/1.1\r\n\r\n`)).toBe("HTTP/1.1 414 URI Too Long");
+    expect(await status(`GET http://svc.cluster.test/${long} HTTP/1.1\r\nHost: x\r\n\r\n`)).toBe(
+      "HTTP/1.1 414 URI Too Long",
+    );
+    const host = "a".repeat(300);
+    const reply = (await rawExchange(proxy.port, `CONNECT ${host}:443 HTTP/1.1\r\n\r\n`)).toString();
+    expect(reply).toMatch(/^HTTP\/1.1 400 Bad Request\r\n/);
+    expect(reply).toContain("host name too long (300 characters; at most 253)");
+    expect(await status(`GET http://${host}/ HTTP/1.1\r\n\r\n`)).toBe("HTTP/1.1 400 Bad Request");
+    expect(cluster.seen.some((d) => d.host.length > 253)).toBe(false);
+  });
+});
+
 describe("HTTP proxy lifecycle", () => {
   test("a client that sends no head is dropped after the timeout; close() ends tunnels", async () => {
     const p = await startHttpProxy({ dial: cluster.dial, headTimeoutMs: 200 });

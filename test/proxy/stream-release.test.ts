@@ -1,0 +1,96 @@
+/**
+ * Streams end when their clients do: a client that leaves a destination that never reads releases the stream
+ * on both sides (kfwd's stream, the agent's connection); a client that only half-closes keeps its connection.
+ * The compiled kfwd as a background session (its status counts open streams), a local agent in a namespace.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { SessionJson } from "../../src/session/status-text";
+import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
+import { kfwd, localProfile } from "../helpers/kfwd";
+
+const abandon = join(import.meta.dir, "../fixtures/clients/abandon.ts");
+const FORWARD_PORT = 22000 + (process.pid % 20000);
+
+describe.skipIf(!canMakeNetns())("streams end when their clients leave", () => {
+  let cluster: FakeCluster;
+  let xdg: string;
+  let session: SessionJson;
+  const status = async (): Promise<SessionJson> =>
+    (JSON.parse((await kfwd(["status", "--json"], { env: { XDG_RUNTIME_DIR: xdg } })).stdout) as SessionJson[])[0]!;
+  /** Connections the destination still holds, as its namespace's kernel sees them. */
+  const atBlackhole = (): number =>
+    spawnSync(
+      "ip",
+      ["netns", "exec", cluster.netns, "ss", "-Htn", "state", "established", `( sport = :${PORTS.blackhole} )`],
+      {
+        encoding: "utf8",
+      },
+    )
+      .stdout.split("\n")
+      .filter(Boolean).length;
+
+  beforeAll(async () => {
+    cluster = await startFakeCluster();
+    xdg = mkdtempSync(join(tmpdir(), "kfwd-xdg-"));
+    const profile = localProfile(
+      cluster.netns,
+      `\n[[forward]]\nlocal = ${FORWARD_PORT}\nremote = "${NAMES.echo}:${PORTS.blackhole}"\n`,
+    );
+    expect((await kfwd(["up", profile], { env: { XDG_RUNTIME_DIR: xdg } })).code).toBe(0);
+    session = await status();
+  });
+  afterAll(async () => {
+    await kfwd(["down", "--all"], { env: { XDG_RUNTIME_DIR: xdg } });
+    await cluster?.stop();
+    rmSync(xdg, { recursive: true, force: true });
+  });
+
+  /** Starts the client and resolves once it printed `line`. */
+  const client = async (args: string[], line: string) => {
+    const child = spawn(process.execPath, [abandon, ...args], {
+      env: { ...process.env, KFWD_SOCKS: session.socks, KFWD_HTTP: session.http },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const lines = createInterface({ input: child.stdout! });
+    await new Promise<void>((resolve, reject) => {
+      lines.on("line", (l) => l === line && resolve());
+      child.once("exit", (code) => reject(new Error(`client exited with ${code} before "${line}"`)));
+    });
+    return child;
+  };
+
+  const released = async (): Promise<void> => {
+    for (let i = 0; i < 200; i++) {
+      if ((await status()).openStreams === 0 && atBlackhole() === 0) return;
+      await Bun.sleep(100);
+    }
+    throw new Error(`still open: ${(await status()).openStreams} streams, ${atBlackhole()} at the destination`);
+  };
+
+  const cases: [string, string[]][] = [
+    ["SOCKS", ["socks", NAMES.echo, String(PORTS.blackhole)]],
+    ["CONNECT", ["connect", NAMES.echo, String(PORTS.blackhole)]],
+    ["absolute-URI POST", ["http", NAMES.echo, String(PORTS.blackhole)]],
+    ["forward", ["direct", "127.0.0.1", String(FORWARD_PORT)]],
+  ];
+  for (const [name, args] of cases) {
+    test(`${name}: the client leaves a destination that never reads → the stream ends on both sides`, async () => {
+      await client([...args, "close"], "closed");
+      await released();
+    }, 30_000);
+  }
+
+  test("a client that half-closes keeps its stream until it leaves", async () => {
+    const child = await client(["socks", NAMES.echo, String(PORTS.blackhole), "half"], "half-closed");
+    await Bun.sleep(3_500); // several checks for departed clients
+    expect((await status()).openStreams).toBe(1);
+    expect(atBlackhole()).toBe(1);
+    child.kill("SIGKILL");
+    await released();
+  }, 30_000);
+});
