@@ -13,6 +13,9 @@ import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "
 import { kfwd, localProfile } from "../helpers/kfwd";
 
 const SECONDS = Number(process.env.KFWD_FUZZ_SECONDS ?? 4);
+/** Where a session's proxies listen, as `status --json` reports them (the outgoing capability's data). */
+const socksOf = (s: SessionJson): string => String(s.capabilities.outgoing?.socks);
+const httpOf = (s: SessionJson): string => String(s.capabilities.outgoing?.http);
 const fuzz = join(import.meta.dir, "../fixtures/clients/fuzz.ts");
 
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
@@ -48,11 +51,11 @@ describe.skipIf(!canMakeNetns())("fuzzing the proxies", () => {
             encoding: "utf8",
           },
         ).stdout;
-      expect(curl(`socks5h://${s.socks}`)).toContain("hello from the cluster");
+      expect(curl(`socks5h://${socksOf(s)}`)).toContain("hello from the cluster");
       const before = { fds: fds(s.pid), rss: rssMb(s.pid), streams: (await status()).openStreams };
 
       const run = Bun.spawn([process.execPath, fuzz, String(SECONDS), "24"], {
-        env: { ...process.env, KFWD_SOCKS: s.socks, KFWD_HTTP: s.http },
+        env: { ...process.env, KFWD_SOCKS: socksOf(s), KFWD_HTTP: httpOf(s) },
         stdout: "pipe",
       });
       const peakRss = { mb: 0 };
@@ -74,8 +77,8 @@ describe.skipIf(!canMakeNetns())("fuzzing the proxies", () => {
       expect(after.streams).toBe(0);
       expect(after.fds).toBeLessThanOrEqual(before.fds + 2);
       expect(peakRss.mb).toBeLessThan(400);
-      expect(curl(`socks5h://${s.socks}`)).toContain("hello from the cluster");
-      expect(curl(`http://${s.http}`)).toContain("hello from the cluster");
+      expect(curl(`socks5h://${socksOf(s)}`)).toContain("hello from the cluster");
+      expect(curl(`http://${httpOf(s)}`)).toContain("hello from the cluster");
       expect((await status()).state).toBe("up");
     },
     SECONDS * 1000 + 120_000,
