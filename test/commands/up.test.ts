@@ -10,10 +10,8 @@ import { join } from "node:path";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile } from "../helpers/kfwd";
 import type { SessionJson } from "../../src/session/status-text";
+import { httpOf, socksOf } from "../helpers/session-json";
 
-/** Where a session's proxies listen, as `status --json` reports them (the outgoing capability's data). */
-const socksOf = (s: SessionJson): string => String(s.capabilities.outgoing?.socks);
-const httpOf = (s: SessionJson): string => String(s.capabilities.outgoing?.http);
 const web = `http://${NAMES.web}:${PORTS.http}/hello`;
 
 const alive = (pid: number): boolean =>

@@ -11,11 +11,9 @@ import { join } from "node:path";
 import type { SessionJson } from "../../src/session/status-text";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile } from "../helpers/kfwd";
+import { httpOf, socksOf } from "../helpers/session-json";
 
 const SECONDS = Number(process.env.KFWD_FUZZ_SECONDS ?? 4);
-/** Where a session's proxies listen, as `status --json` reports them (the outgoing capability's data). */
-const socksOf = (s: SessionJson): string => String(s.capabilities.outgoing?.socks);
-const httpOf = (s: SessionJson): string => String(s.capabilities.outgoing?.http);
 const fuzz = join(import.meta.dir, "../fixtures/clients/fuzz.ts");
 
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;

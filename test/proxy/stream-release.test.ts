@@ -12,6 +12,7 @@ import { createInterface } from "node:readline";
 import type { SessionJson } from "../../src/session/status-text";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile } from "../helpers/kfwd";
+import { httpOf, socksOf } from "../helpers/session-json";
 
 const abandon = join(import.meta.dir, "../fixtures/clients/abandon.ts");
 const FORWARD_PORT = 22000 + (process.pid % 20000);
@@ -53,7 +54,7 @@ describe.skipIf(!canMakeNetns())("streams end when their clients leave", () => {
   /** Starts the client and resolves once it printed `line`. */
   const client = async (args: string[], line: string) => {
     const child = spawn(process.execPath, [abandon, ...args], {
-      env: { ...process.env, KFWD_SOCKS: session.socks, KFWD_HTTP: session.http },
+      env: { ...process.env, KFWD_SOCKS: socksOf(session), KFWD_HTTP: httpOf(session) },
       stdio: ["ignore", "pipe", "inherit"],
     });
     const lines = createInterface({ input: child.stdout! });
