@@ -6,3 +6,4 @@ export { ResetReason, FrameType, Flag, MAX_PAYLOAD, DEFAULT_INITIAL_WINDOW } fro
 export { PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, callCapability, streamCapability } from "./version";
 export { DIAL_KIND, type OpenDestination } from "./payloads";
 export type { Transport } from "./transport";
+export * from "./intercept";

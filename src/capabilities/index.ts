@@ -4,10 +4,12 @@
  */
 import type { Profile } from "../profile/index";
 import type { Capability } from "./capability";
+import { incomingFor } from "./incoming/index";
 import { outgoing, outgoingSettings } from "./outgoing/index";
 
 const REGISTRY: ReadonlyArray<(profile: Profile) => Capability | undefined> = [
   (profile) => outgoing(outgoingSettings(profile)),
+  (profile) => incomingFor(profile),
 ];
 
 /** The profile's capabilities, in the order they start (and the reverse of the order they stop). */

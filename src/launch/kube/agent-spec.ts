@@ -7,6 +7,7 @@
 import { ANNOTATION, sessionLabels } from "../../kube/labels";
 import { KEEPER } from "./keeper";
 import type { Container, EnvVar, Pod } from "../../kube/types";
+import type { AgentPodNeeds } from "./pod-needs";
 
 export const AGENT_CONTAINER = "kfwd-agent";
 
@@ -72,23 +73,37 @@ export function agentJob(
   name: string,
   o: AgentSpecOptions,
   target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> },
+  needs?: AgentPodNeeds,
 ): Record<string, unknown> {
   const labels = agentLabels(o);
+  const podIp: EnvVar[] = needs
+    ? [{ name: "KFWD_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]
+    : [];
   const podSpec = {
     restartPolicy: "Never",
     terminationGracePeriodSeconds: 1,
-    automountServiceAccountToken: false,
+    automountServiceAccountToken: needs?.serviceAccount !== undefined,
+    ...(needs?.serviceAccount ? { serviceAccountName: needs.serviceAccount } : {}),
     enableServiceLinks: target?.pod.spec.enableServiceLinks ?? true,
     ...(target?.pod.spec.imagePullSecrets ? { imagePullSecrets: target.pod.spec.imagePullSecrets } : {}),
-    securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+      // A "safe" sysctl (allowed by Pod Security restricted): non-root may listen below 1024 in this pod only.
+      ...(needs?.lowPorts ? { sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] } : {}),
+    },
     containers: [
       {
         name: AGENT_CONTAINER,
         image: o.image,
         imagePullPolicy: "IfNotPresent",
         command: [o.bun, "-e", KEEPER],
-        env: kfwdEnv(o, target?.env.env ?? []),
+        env: kfwdEnv(o, target?.env.env ?? [], podIp),
         ...(target?.env.envFrom ? { envFrom: target.env.envFrom } : {}),
+        ...(needs && needs.ports.length > 0 ? { ports: needs.ports.map((p) => ({ ...p, protocol: "TCP" })) } : {}),
+        ...(needs?.readinessPort !== undefined
+          ? { readinessProbe: { tcpSocket: { port: needs.readinessPort }, periodSeconds: 1, failureThreshold: 1 } }
+          : {}),
         securityContext: restricted(AGENT_UID),
         resources: { requests: { cpu: "10m", memory: o.memory }, limits: { cpu: o.cpu, memory: o.memory } },
       },
@@ -102,15 +117,22 @@ export function agentJob(
       backoffLimit: 0,
       ttlSecondsAfterFinished: 0,
       activeDeadlineSeconds: 24 * 3600,
-      template: { metadata: { labels, annotations: agentAnnotations(o) }, spec: podSpec },
+      // With a service account of its own, the Job waits (suspended) until its Role and binding exist.
+      ...(needs?.serviceAccount ? { suspend: true } : {}),
+      template: {
+        metadata: { labels: { ...needs?.labels, ...labels }, annotations: agentAnnotations(o) },
+        spec: podSpec,
+      },
     },
   };
 }
 
 /** The Job's pod template as a Pod, for a dry-run create that reports Pod Security problems at once. */
 export function jobPodForDryRun(job: Record<string, unknown>, name: string): Record<string, unknown> {
-  const template = (job.spec as { template: { metadata: object; spec: object } }).template;
-  return { apiVersion: "v1", kind: "Pod", metadata: { ...template.metadata, name }, spec: template.spec };
+  const template = (job.spec as { template: { metadata: object; spec: Record<string, unknown> } }).template;
+  // The session's service account is created after the Job (it is owned by it): not there for the dry run.
+  const { serviceAccountName: _sa, ...spec } = template.spec;
+  return { apiVersion: "v1", kind: "Pod", metadata: { ...template.metadata, name }, spec };
 }
 
 /**
