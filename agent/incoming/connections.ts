@@ -83,7 +83,7 @@ export async function mirrorConnection(socket: Socket, ctx: PortContext): Promis
       s.on("data", () => {}); // the host's answers are discarded
       s.on("error", () => {});
       for (const chunk of pending.splice(0)) s.write(chunk);
-      if (socket.readableEnded) s.end();
+      if (socket.readableEnded || socket.destroyed) s.end();
     },
     () => {
       copyFailed = true;
@@ -102,8 +102,10 @@ export async function mirrorConnection(socket: Socket, ctx: PortContext): Promis
     if (copy) copy.write(chunk);
     else pending.push(chunk);
   });
-  socket.on("end", () => copy?.end());
-  socket.on("close", () => copy?.destroy());
+  // The copy ends with the connection, after what is queued for it (a reset would lose the last requests).
+  socket.on("close", () => {
+    if (copy && !copy.writableEnded) copy.end();
+  });
   await join(socket, origin);
 }
 
