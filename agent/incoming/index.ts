@@ -40,6 +40,8 @@ interface Running {
   peers: InterceptTable["sessions"];
   poll: ReturnType<typeof setInterval> | undefined;
   restored: boolean;
+  /** A connection arrived (the kubelet's readiness probe is the first): the pod is about to be Ready. */
+  probed: boolean;
 }
 
 export interface IncomingAgent {
@@ -112,6 +114,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
         peers: {},
         poll: undefined,
         restored: false,
+        probed: false,
       };
       running = r;
       try {
@@ -120,6 +123,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
           const handle =
             params.mode === "mirror" ? mirrorConnection : params.filter ? filterConnection : stealConnection;
           const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
+            r.probed = true;
             r.sockets.add(socket);
             socket.once("close", () => r.sockets.delete(socket));
             socket.setNoDelay(true);
@@ -133,6 +137,10 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
           });
           r.servers.push(server);
         }
+        // Take traffic only once the pod is Ready (its readiness probe checks this listener), else a switched
+        // Service would have no ready endpoint for a moment.
+        for (let waited = 0; !r.probed && waited < 5000; waited += 50) await Bun.sleep(50);
+        await Bun.sleep(1000);
         if (params.mode === "replace" && params.workload) await replaceWorkload(kube, params);
         else {
           const entry = {

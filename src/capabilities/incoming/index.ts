@@ -63,7 +63,15 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
           "Ask an admin to grant the Role kfwd-incoming of deploy/kfwd-role.yaml; `kfwd doctor <profile>` prints what is missing.",
         );
       await reapExpired(client, namespace, plan.services, (m) => ctx?.ui.warn(m) ?? process.stderr.write(`${m}\n`));
-      if (settings.mode !== "replace") {
+      if (settings.mode === "replace") {
+        const held = plan.services.find((s) => s.table && Object.keys(s.table.sessions).length > 0);
+        if (held)
+          throw new KfwdError(
+            "KFWD_INCOMING_TAKEN",
+            `Service "${held.name}" is intercepted by session ${Object.keys(held.table?.sessions ?? {}).join(", ")}: replacing its workload would leave that session without pods`,
+            "Wait for that session to end (kfwd status lists yours), or use steal.",
+          );
+      } else {
         // Refused now, not after the agent started: a live session holds the Service alone.
         const fresh = await planIncoming(client, namespace, context.target, settings, serviceName);
         for (const s of fresh.services) {
@@ -117,7 +125,9 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
         containerPort: port.listen,
       })),
       lowPorts: p.ports.some((port) => port.listen < 1024),
-      ...(p.workload ? { readinessPort: p.ports[0]?.listen } : {}),
+      // Ready only while the agent listens: a Service never sends traffic to an agent that has not started or
+      // has stopped (its pod keeps the label until the Job is gone).
+      readinessPort: p.ports[0]?.listen,
       serviceAccount: name,
       owned: () => {
         const objects: OwnedObject[] = [
