@@ -5,7 +5,7 @@ import type { CallHandlers } from "../wire/calls";
 import { log } from "./log";
 import { processEnv } from "./process-env";
 
-export const agentCalls: CallHandlers = {
+export const agentCalls: Omit<CallHandlers, "incomingStart" | "incomingStop" | "incomingStats"> = {
   async resolve({ name, family }) {
     try {
       const found = await lookup(name, { all: true, family: family ?? 0, verbatim: true });

@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Mux } from "../wire/mux";
 import { agentCalls } from "./calls";
+import { incomingAgent } from "./incoming/index";
 import { tcpDialer } from "./dial";
 import { log } from "./log";
 import { processTransport } from "./process-transport";
@@ -28,9 +29,10 @@ function main(): void {
   const leftover = globalThis.__kfwdAgentLeftover;
   globalThis.__kfwdAgentLeftover = undefined;
 
+  const incoming = incomingAgent(log);
   const mux = new Mux(processTransport(leftover), {
     role: "agent",
-    handlers: agentCalls,
+    handlers: { ...agentCalls, ...incoming.handlers },
     onStream: (request) => dialer.handle(request),
     log,
     info: {
@@ -55,15 +57,21 @@ function main(): void {
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => mux.close(`agent got ${signal}`));
 
+  incoming.attach(mux);
   void mux.ready.then((peer) => log(`session up (protocol ${peer.version}, pid ${process.pid})`));
   void mux.closed.then((error) => {
     clearInterval(idleCheck);
     dialer.closeAll();
     if (error) log(`session ended: ${error.message}`);
+    // Whatever incoming traffic took is given back before the agent goes (kfwd may be gone: this is the restore
+    // after kill -9). Bounded, so that a hung API server cannot keep the agent alive.
+    void Promise.race([incoming.shutdown(), Bun.sleep(20_000)]).finally(() => finish());
+  });
+  const finish = (): void => {
     // Let what is queued on stdout go out, but do not wait for a reader that is gone.
     setTimeout(() => process.exit(0), 1000).unref();
     process.stdout.write(new Uint8Array(0), () => process.exit(0));
-  });
+  };
 }
 
 main();

@@ -8,6 +8,7 @@ import { isWireErrorCode } from "./error-codes";
 import { Flag, FrameType, MAX_CALL_BODY, MAX_PAYLOAD } from "./constants";
 import { decodeCallHead, encodeCallHead } from "./payloads";
 import { wireProtocolError } from "./errors";
+import type { IncomingStartParams, InterceptPortStats } from "./intercept";
 
 export interface ResolvedAddress {
   address: string;
@@ -23,6 +24,12 @@ export interface CallMap {
   /** The environment of a process the agent can see: `pid`, or the target container's main process
    *  (an ephemeral agent shares the target's PID namespace). Capability "call:processEnv". */
   processEnv: { params: { pid?: number }; result: { pid: number; command: string; env: Record<string, string> } };
+  /** Take a Service's traffic (listen, then switch its selector or scale the workload): [incoming]. */
+  incomingStart: { params: IncomingStartParams; result: { listening: number[] } };
+  /** Give it back (the last session restores the Service, replace the workload) and stop listening. */
+  incomingStop: { params: Record<string, never>; result: { restored: string[] } };
+  /** Counters per port. */
+  incomingStats: { params: Record<string, never>; result: { ports: InterceptPortStats[] } };
 }
 
 export type CallMethod = keyof CallMap;

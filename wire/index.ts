@@ -7,3 +7,4 @@ export { PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, callCapability, streamCapabilit
 export { DIAL_KIND, type OpenDestination } from "./payloads";
 export type { Transport } from "./transport";
 export { resetReasonForDial } from "./net";
+export * from "./intercept";

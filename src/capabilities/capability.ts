@@ -6,6 +6,7 @@
  */
 import type { IncomingOpen } from "../../wire/index";
 import type { EnvStage } from "../env/pipeline";
+import type { AgentPodHook } from "../launch/kube/pod-needs";
 import type { Tunnel } from "../session/tunnel";
 import type { Ui } from "../ui/log";
 
@@ -31,6 +32,11 @@ export interface Capability {
   readonly name: string;
   /** Kinds of stream the agent opens toward the host for this capability (wire OPEN kind, version 2). */
   readonly streamKinds?: readonly string[];
+  /**
+   * Cluster targets: what it needs of the agent's pod (labels, ports, a service account, objects that live as
+   * long as the agent). Asked before each agent pod is created; a capability with this gets an agent pod.
+   */
+  readonly agentPod?: AgentPodHook;
   /** Start what lives on the host (listeners, servers). The tunnel is up; its first connect hooks have run. */
   start(context: CapabilityContext): Promise<void>;
   /**

@@ -4,6 +4,7 @@
  */
 import type { Profile } from "../profile/index";
 import type { Capability } from "./capability";
+import { incomingFor } from "./incoming/index";
 import { outgoing, outgoingSettings } from "./outgoing/index";
 import { transparent } from "./transparent/index";
 
@@ -14,6 +15,7 @@ export interface CapabilityFlags {
 
 const REGISTRY: ReadonlyArray<(profile: Profile, flags: CapabilityFlags) => Capability | undefined> = [
   (profile) => outgoing(outgoingSettings(profile)),
+  (profile) => incomingFor(profile),
   (_profile, flags) => (flags.transparent ? transparent() : undefined),
 ];
 

@@ -6,15 +6,19 @@
 import type { KubeClient } from "../kube/client";
 import type { Profile } from "../profile/index";
 import { failed } from "./checks-cluster";
-import { permissionsOf, shippedRules, type Permission } from "./role";
+import { permissionsOf, shippedIncomingRules, shippedRules, type Permission } from "./role";
 import type { CheckResult } from "./types";
 import type { APIResourceList } from "../kube/types";
 
 export const describePermission = (p: Permission): string => `${p.verb} ${p.resource}${p.group ? ` (${p.group})` : ""}`;
 
-export async function checkPermissions(client: KubeClient): Promise<{ result: CheckResult; denied: Permission[] }> {
+export async function checkPermissions(
+  client: KubeClient,
+  incoming = false,
+): Promise<{ result: CheckResult; denied: Permission[] }> {
   const title = "permissions";
-  const wanted = permissionsOf(shippedRules());
+  // [incoming] needs the Role kfwd-incoming as well; without it, only the kfwd Role is checked.
+  const wanted = permissionsOf([...shippedRules(), ...(incoming ? shippedIncomingRules() : [])]);
   try {
     const allowed = await Promise.all(
       wanted.map((p) => {
@@ -36,7 +40,7 @@ export async function checkPermissions(client: KubeClient): Promise<{ result: Ch
           id: "permissions",
           title,
           status: "ok",
-          detail: `all ${wanted.length} permissions of the kfwd Role granted in ${ns}`,
+          detail: `all ${wanted.length} permissions of the kfwd Role${incoming ? "s (kfwd, kfwd-incoming)" : ""} granted in ${ns}`,
         },
         denied,
       };

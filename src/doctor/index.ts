@@ -78,7 +78,7 @@ export async function runDoctor(profile: Profile, opts: DoctorOptions): Promise<
       skipRest("cluster", ["permissions", "ephemeral", "agent-image"]);
       return report({ namespace: client.namespace });
     }
-    const perms = await checkPermissions(client);
+    const perms = await checkPermissions(client, profile.incoming.mode !== undefined);
     add(perms.result);
     add(await checkEphemeral(client, profile, perms.denied));
     const canCreatePods = !perms.denied.some((p) => p.resource === "pods" && (p.verb === "create" || p.verb === "get"));

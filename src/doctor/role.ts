@@ -21,9 +21,19 @@ export interface Permission {
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
 
-/** The rules of a Role manifest. Throws on a shape we do not understand rather than check too little. */
-export function parseRole(text: string): RoleRule[] {
-  const doc: unknown = Bun.YAML.parse(text);
+/**
+ * The rules of a Role manifest — of the Role named `name` when the file holds several (deploy/kfwd-role.yaml:
+ * `kfwd`, and `kfwd-incoming` for incoming traffic). Throws on a shape we do not understand rather than check
+ * too little.
+ */
+export function parseRole(text: string, name?: string): RoleRule[] {
+  const parsed: unknown = Bun.YAML.parse(text);
+  const docs = Array.isArray(parsed) ? parsed : [parsed];
+  const doc: unknown =
+    name === undefined
+      ? docs[0]
+      : docs.find((d) => (d as { metadata?: { name?: unknown } } | null)?.metadata?.name === name);
+  if (doc === undefined) throw badRole(`it has no Role named ${name}`);
   const rules = (doc as { rules?: unknown } | null)?.rules;
   if (!Array.isArray(rules)) throw badRole("it has no rules list");
   return rules.map((r: unknown, i) => {
@@ -52,7 +62,10 @@ export function permissionsOf(rules: readonly RoleRule[]): Permission[] {
   return out;
 }
 
-export const shippedRules = (): RoleRule[] => parseRole(roleText);
+/** What every session needs (outgoing traffic, env). */
+export const shippedRules = (): RoleRule[] => parseRole(roleText, "kfwd");
+/** What [incoming] needs on top. */
+export const shippedIncomingRules = (): RoleRule[] => parseRole(roleText, "kfwd-incoming");
 export const shippedRoleText = (): string => roleText;
 
 /**

@@ -22,6 +22,7 @@ export const ERROR_AREAS = {
   dial: "Connections through the agent",
   agentCalls: "Answers from the agent",
   local: "Proxies, forwards and background sessions",
+  incoming: "Incoming traffic ([incoming])",
   transparent: "Transparent mode (kfwd run --transparent)",
   doctor: "kfwd doctor",
   lab: "The lab (the project's own test cluster; contributors only)",
@@ -280,6 +281,57 @@ export const ERRORS = {
     area: "cli",
     meaning: "The command's arguments and environment together are larger than the system lets a program start with.",
     fix: "Leave large variables out with [env] exclude, or shorten [env] set.",
+  },
+  KFWD_INCOMING_FORBIDDEN: {
+    area: "incoming",
+    meaning: "[incoming] needs permissions the cluster user lacks (checked before anything changes).",
+    fix: "Ask an admin to grant the Role kfwd-incoming of deploy/kfwd-role.yaml; `kfwd doctor <profile>` prints what is missing.",
+  },
+  KFWD_INCOMING_TAKEN: {
+    area: "incoming",
+    meaning:
+      "Another session holds the Service in a way this mode cannot share (replace while others intercept, or the reverse).",
+    fix: "Wait for that session to end, or use steal or a filter, which share.",
+  },
+  KFWD_INCOMING_STARTED: {
+    area: "incoming",
+    meaning: "The agent was asked to take incoming traffic twice (an internal error).",
+  },
+  KFWD_INCOMING_NO_CLUSTER: {
+    area: "incoming",
+    meaning: "[incoming] was set for a local target: there is no cluster traffic to take.",
+    fix: "Remove local = true from [target], or remove [incoming].",
+  },
+  KFWD_INCOMING_NO_TARGET: {
+    area: "incoming",
+    meaning: "[incoming] needs a target (a Service, workload or pod) whose traffic to take.",
+    fix: 'Set service = "<name>" (or pod/workload) in [target].',
+  },
+  KFWD_INCOMING_NO_SERVICE: {
+    area: "incoming",
+    meaning: "No Service selects the target pod, so there is no traffic to take.",
+    fix: "Name the Service in [target] service, or create one for the workload.",
+  },
+  KFWD_INCOMING_PORT: {
+    area: "incoming",
+    meaning:
+      "A port in [incoming] ports matches no port of the Services concerned, or a Service's targetPort names a port the pod does not declare.",
+    fix: "Use a port the Service exposes (kubectl get service <name> -o yaml).",
+  },
+  KFWD_INCOMING_NO_WORKLOAD: {
+    area: "incoming",
+    meaning: 'mode "replace" needs a Deployment or StatefulSet to scale to 0, and the target pod belongs to none.',
+    fix: 'Use mode = "steal": it takes the Service and leaves the pods alone.',
+  },
+  KFWD_PLACEMENT_CONFLICT: {
+    area: "incoming",
+    meaning: '[incoming] needs an agent pod of its own (a Service selects it), but [agent] placement is "ephemeral".',
+    fix: 'Set placement = "pod" (or "auto") in [agent], or remove [incoming].',
+  },
+  KFWD_INTERCEPT_TABLE_INVALID: {
+    area: "incoming",
+    meaning: "The kfwd annotation on a Service that records intercepting sessions cannot be read (edited by hand?).",
+    fix: "Restore the Service's selector yourself and remove the annotation.",
   },
   KFWD_TRANSPARENT_UNSUPPORTED: {
     area: "transparent",

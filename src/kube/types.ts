@@ -40,6 +40,7 @@ export interface SecurityContext {
 export interface Container {
   name: string;
   image?: string;
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
   env?: EnvVar[];
   envFrom?: EnvFromSource[];
   securityContext?: SecurityContext;

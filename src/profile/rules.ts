@@ -36,6 +36,7 @@ export function applyRules(
   const target = shapeTarget(raw.target, problems);
   const proxy = shapeProxy(raw.proxy, problems);
   if (!incomplete.has("forward")) checkPorts(raw, problems);
+  checkIncoming(raw, target, problems);
   return { ...rest, target, proxy };
 }
 
@@ -127,4 +128,35 @@ function checkPorts(raw: RawProfile, problems: Problem[]): void {
   claim(raw.proxy.socks, ["proxy", "socks"]);
   claim(raw.proxy.http, ["proxy", "http"]);
   for (const [i, f] of raw.forward.entries()) claim(f.local, ["forward", i, "local"]);
+}
+
+/** [incoming] takes a Service's traffic: it needs a cluster target, and filters need a mode that routes requests. */
+function checkIncoming(raw: RawProfile, target: Target, problems: Problem[]): void {
+  const i = raw.incoming;
+  const set = (["ports", "header", "path"] as const).filter((k) =>
+    k === "ports" ? i.ports.length > 0 : i[k] !== undefined,
+  );
+  if (i.mode === undefined) {
+    if (set[0] !== undefined)
+      problems.push({
+        path: ["incoming", set[0]],
+        message: `"incoming.${set[0]}" is set without "incoming.mode"`,
+        fix: 'Add mode = "steal", "mirror" or "replace" to [incoming], or remove the section.',
+      });
+    return;
+  }
+  if (target.kind === "local" || target.kind === "none")
+    problems.push({
+      path: ["incoming", "mode"],
+      message: `[incoming] needs a cluster target whose traffic to take, and [target] ${target.kind === "local" ? "is local" : "names none"}`,
+      fix: 'Set service = "<name>" (or pod/workload) in [target].',
+    });
+  if (i.mode === "replace")
+    for (const key of ["header", "path"] as const)
+      if (i[key] !== undefined)
+        problems.push({
+          path: ["incoming", key],
+          message: `"incoming.${key}" filters requests, but mode "replace" takes all of the workload's traffic`,
+          fix: 'Use mode = "steal" with the filter (the rest keeps going to the pods), or remove the filter.',
+        });
 }

@@ -91,6 +91,67 @@ const forwardLocal = field(
   },
 );
 
+/** `[incoming] ports`: a Service port, optionally ":<host port>" (default: the same number). */
+const incomingPorts = field(
+  "array of ports",
+  {
+    default: [],
+    example: [8080, "9090:3000"],
+    defaultDoc: "every port of the Service (same numbers on this machine)",
+    description:
+      'Service ports to take, each a port number (the host app listens on the same port) or "<service port>:<host port>".',
+  },
+  (raw): Array<{ port: number; host: number }> => {
+    const fix = 'Write ports like [8080, "9090:3000"].';
+    if (!Array.isArray(raw)) throw new BadValue(`Expected an array of ports, got ${describeToml(raw)}`, fix);
+    const port = (v: unknown, i: number): number => {
+      const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 65535)
+        throw new BadValue(`Item ${i}: ${JSON.stringify(v)} is not a port (1..65535)`, fix, [i]);
+      return n;
+    };
+    return raw.map((item: unknown, i) => {
+      if (typeof item === "string" && item.includes(":")) {
+        const [a, b, ...rest] = item.split(":");
+        if (rest.length > 0) throw new BadValue(`Item ${i}: ${JSON.stringify(item)} is not "port:hostport"`, fix, [i]);
+        return { port: port(a, i), host: port(b, i) };
+      }
+      const n = port(item, i);
+      return { port: n, host: n };
+    });
+  },
+);
+
+/** `[incoming] header`: "Name: value", the value a /regex/ when written so. */
+const incomingHeader = field(
+  "string",
+  {
+    optional: true,
+    example: "x-dev-user: alice",
+    description:
+      'steal/mirror: only HTTP/1.1 requests carrying this header go to this machine ("Name: value"; a value written /.../ is a regular expression). The rest go to the cluster\'s pods, and sessions with different filters share the Service.',
+  },
+  (raw) => {
+    const fix = 'Write "Name: value", e.g. "x-dev-user: alice" or "x-dev-user: /^al/".';
+    if (typeof raw !== "string") throw new BadValue(`Expected a string, got ${describeToml(raw)}`, fix);
+    const colon = raw.indexOf(":");
+    const name = raw.slice(0, colon).trim().toLowerCase();
+    const value = raw.slice(colon + 1).trim();
+    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || value === "")
+      throw new BadValue(`${JSON.stringify(raw)} is not "Name: value"`, fix);
+    const regex = value.length > 2 && value.startsWith("/") && value.endsWith("/");
+    const text = regex ? value.slice(1, -1) : value;
+    if (regex) {
+      try {
+        new RegExp(text);
+      } catch (e) {
+        throw new BadValue(`${JSON.stringify(value)} is not a valid regular expression: ${(e as Error).message}`, fix);
+      }
+    }
+    return { name, value: text, regex };
+  },
+);
+
 export const profileSchema = {
   cluster: table("Which cluster and namespace to use. Every key defaults to what kubectl would use.", {
     context: string({
@@ -310,6 +371,28 @@ export const profileSchema = {
         description: "Require this user name (SOCKS5 RFC 1929 / HTTP Basic). Set together with `password`.",
       }),
       password: string({ optional: true, example: "change-me", description: "The password for `username`." }),
+    },
+  ),
+
+  incoming: table(
+    "The cluster's traffic reaching this machine. Set `mode` to turn it on; the Services concerned are `[target] service`, or every Service whose selector matches the target pod. Only Kubernetes objects change (a Service's selector, a workload's replicas), each recorded on the object and restored at the end — within seconds after a crash, by the agent pod itself.",
+    {
+      mode: oneOf(["steal", "mirror", "replace"] as const, {
+        optional: true,
+        example: "steal",
+        description:
+          "`steal`: connections to the Service reach this machine, which answers. `mirror`: the cluster's pods answer; this machine gets a copy of each connection's request bytes (its answers are discarded). `replace`: the workload is scaled to 0 and this machine takes all its traffic.",
+      }),
+      ports: incomingPorts,
+      header: incomingHeader,
+      path: string(
+        {
+          optional: true,
+          example: "/api/",
+          description: "steal/mirror: only HTTP/1.1 requests whose path starts with this go to this machine.",
+        },
+        (s) => (s.startsWith("/") ? undefined : `${JSON.stringify(s)} does not start with "/"`),
+      ),
     },
   ),
 

@@ -1,3 +1,4 @@
+import type { Capability } from "../capabilities/capability";
 import { type CapabilityFlags, capabilitiesFor } from "../capabilities/index";
 import type { Profile } from "../profile/index";
 import { kubeLauncher } from "../launch/kube";
@@ -8,19 +9,21 @@ import type { SessionConfig } from "./session";
 
 /** The profile, turned into what a session runs: the agent's launcher, the capabilities, the env selection. */
 export function sessionConfigFrom(profile: Profile, ui: Ui, flags: CapabilityFlags = {}): SessionConfig {
+  const capabilities = capabilitiesFor(profile, flags);
   return {
-    launcher: launcherFor(profile, ui),
-    capabilities: capabilitiesFor(profile, flags),
+    launcher: launcherFor(profile, ui, capabilities),
+    capabilities,
     env: profile.env,
   };
 }
 
-function launcherFor(profile: Profile, ui: Ui): AgentLauncher {
+function launcherFor(profile: Profile, ui: Ui, capabilities: readonly Capability[]): AgentLauncher {
   const target = profile.target;
   const onAgentLog = agentLogSink(ui);
   if (target.kind === "local")
     return localLauncher({ netns: target.netns, idleTimeoutMs: profile.agent.idle_timeout, onAgentLog });
-  return kubeLauncher({ profile, warn: (m) => ui.warn(m), onAgentLog });
+  const podHooks = capabilities.flatMap((c) => (c.agentPod ? [c.agentPod] : []));
+  return kubeLauncher({ profile, warn: (m) => ui.warn(m), onAgentLog, podHooks });
 }
 
 /**

@@ -216,9 +216,10 @@ describe("unknown keys", () => {
     expect(problem('[clustr]\nnamespace = "a"')).toMatch(
       /profile\.toml:1:1: clustr: Unknown table "clustr". Did you mean "cluster"\?/,
     );
-    expect(problem("[incoming]\nport = 1")).toContain(
-      "Known sections: [cluster], [target], [agent], [env], [proxy], [[forward]].",
+    expect(problem("[outgoing]\nport = 1")).toContain(
+      "Known sections: [cluster], [target], [agent], [env], [proxy], [incoming], [[forward]].",
     );
+    expect(problem("[incoming]\nport = 1")).toContain('Unknown key "port" in [incoming]. Did you mean "ports"?');
     expect(problem("[proxy]\nzzz = 1")).toContain("Known keys in [proxy]: socks, http, expose");
     expect(problem('[[forward]]\nlocal = 1\nremote = "a:1"\nlabel = "x"')).toContain(
       'forward[0].label: Unknown key "label" in [[forward]] entry 0',

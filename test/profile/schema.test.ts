@@ -48,6 +48,12 @@ type Expected = {
     auth?: { username: string; password: string };
   };
   forward: { local: HostPort; remote: HostPort; name?: string }[];
+  incoming: {
+    mode?: "steal" | "mirror" | "replace";
+    ports: { port: number; host: number }[];
+    header?: { name: string; value: string; regex: boolean };
+    path?: string;
+  };
 };
 
 test("Profile has the documented shape (checked by tsc)", () => {

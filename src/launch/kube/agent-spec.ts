@@ -7,6 +7,7 @@
 import { ANNOTATION, sessionLabels } from "../../kube/labels";
 import { KEEPER } from "./keeper";
 import type { Container, EnvVar, Pod } from "../../kube/types";
+import type { AgentPodNeeds } from "./pod-needs";
 
 export const AGENT_CONTAINER = "kfwd-agent";
 
@@ -62,16 +63,12 @@ const restricted = (uid: number, gid?: number) => ({
   seccompProfile: { type: "RuntimeDefault" },
 });
 
-/**
- * The Job of placement "pod". backoffLimit 0 and restartPolicy Never: a failed agent is recreated by kfwd,
- * not retried blindly. ttlSecondsAfterFinished 0: once the keeper exits, the TTL controller deletes the Job
- * and its pod — the cleanup that works after kill -9. activeDeadlineSeconds is the backstop should the keeper
- * never exit.
- */
+/** The agent's Job (placement "pod"): one pod that runs the keeper; kfwd execs the agent into it. */
 export function agentJob(
   name: string,
   o: AgentSpecOptions,
   target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> },
+  needs?: AgentPodNeeds,
 ): Record<string, unknown> {
   const labels = agentLabels(o);
   return {
@@ -82,35 +79,55 @@ export function agentJob(
       backoffLimit: 0,
       ttlSecondsAfterFinished: 0,
       activeDeadlineSeconds: 24 * 3600,
-      template: { metadata: { labels, annotations: agentAnnotations(o) }, spec: agentPodSpec(o, target) },
+      // With a service account of its own, the Job waits (suspended) until its Role and binding exist.
+      ...(needs?.serviceAccount ? { suspend: true } : {}),
+      template: {
+        metadata: { labels: { ...needs?.labels, ...labels }, annotations: agentAnnotations(o) },
+        spec: agentPodSpec(o, target, [o.bun, "-e", KEEPER], needs),
+      },
     },
   };
 }
 
 /**
  * The agent pod's spec (placement "pod"). `command` replaces the keeper for `kfwd doctor`'s image check, which
- * runs `bun --version` in exactly the pod a session would start.
+ * runs `bun --version` in exactly the pod a session would start; `needs` are what capabilities ask of the pod
+ * (incoming traffic: labels, ports, a service account).
  */
 export function agentPodSpec(
   o: AgentSpecOptions,
   target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> },
   command: string[] = [o.bun, "-e", KEEPER],
+  needs?: AgentPodNeeds,
 ): Record<string, unknown> {
+  const podIp: EnvVar[] = needs
+    ? [{ name: "KFWD_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]
+    : [];
   return {
     restartPolicy: "Never",
     terminationGracePeriodSeconds: 1,
-    automountServiceAccountToken: false,
+    automountServiceAccountToken: needs?.serviceAccount !== undefined,
+    ...(needs?.serviceAccount ? { serviceAccountName: needs.serviceAccount } : {}),
     enableServiceLinks: target?.pod.spec.enableServiceLinks ?? true,
     ...(target?.pod.spec.imagePullSecrets ? { imagePullSecrets: target.pod.spec.imagePullSecrets } : {}),
-    securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+      // A "safe" sysctl (allowed by Pod Security restricted): non-root may listen below 1024 in this pod only.
+      ...(needs?.lowPorts ? { sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }] } : {}),
+    },
     containers: [
       {
         name: AGENT_CONTAINER,
         image: o.image,
         imagePullPolicy: "IfNotPresent",
         command,
-        env: kfwdEnv(o, target?.env.env ?? []),
+        env: kfwdEnv(o, target?.env.env ?? [], podIp),
         ...(target?.env.envFrom ? { envFrom: target.env.envFrom } : {}),
+        ...(needs && needs.ports.length > 0 ? { ports: needs.ports.map((p) => ({ ...p, protocol: "TCP" })) } : {}),
+        ...(needs?.readinessPort !== undefined
+          ? { readinessProbe: { tcpSocket: { port: needs.readinessPort }, periodSeconds: 1, failureThreshold: 1 } }
+          : {}),
         securityContext: restricted(AGENT_UID),
         resources: { requests: { cpu: "10m", memory: o.memory }, limits: { cpu: o.cpu, memory: o.memory } },
       },
@@ -120,8 +137,10 @@ export function agentPodSpec(
 
 /** The Job's pod template as a Pod, for a dry-run create that reports Pod Security problems at once. */
 export function jobPodForDryRun(job: Record<string, unknown>, name: string): Record<string, unknown> {
-  const template = (job.spec as { template: { metadata: object; spec: object } }).template;
-  return { apiVersion: "v1", kind: "Pod", metadata: { ...template.metadata, name }, spec: template.spec };
+  const template = (job.spec as { template: { metadata: object; spec: Record<string, unknown> } }).template;
+  // The session's service account is created after the Job (it is owned by it): not there for the dry run.
+  const { serviceAccountName: _sa, ...spec } = template.spec;
+  return { apiVersion: "v1", kind: "Pod", metadata: { ...template.metadata, name }, spec };
 }
 
 /**

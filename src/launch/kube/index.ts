@@ -19,6 +19,8 @@ import { choosePlacement, type Placement } from "./placement";
 import { removeSessionJobs, startPodAgent } from "./job";
 import { agentTransport } from "../../transport/exec";
 import { resolveTarget, type ClusterTarget } from "./resolve";
+import { type AgentPodHook, mergeNeeds } from "./pod-needs";
+import { KfwdError } from "../../errors";
 import type { AgentConnection, AgentLauncher } from "../types";
 
 /**
@@ -39,6 +41,8 @@ export interface KubeTargetOptions {
   profile: Profile;
   warn: (message: string) => void;
   onAgentLog: (line: string) => void;
+  /** Capabilities that need things of the agent's pod (incoming traffic): they get a pod of their own. */
+  podHooks?: readonly AgentPodHook[];
 }
 
 export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
@@ -56,6 +60,17 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
     const namespace = c.namespace;
     const resolved = target.kind === "none" ? undefined : await resolveTarget(c, namespace, target as ClusterTarget);
     if (resolved) progress(`Target: ${resolved.description} in namespace ${namespace}`);
+    const hooks = o.podHooks ?? [];
+    if (!placement && hooks.length > 0) {
+      if (profile.agent.placement === "ephemeral")
+        throw new KfwdError(
+          "KFWD_PLACEMENT_CONFLICT",
+          `${profile.source.path}: [incoming] needs an agent pod of its own (a Service selects it), but [agent] placement is "ephemeral"`,
+          'Set placement = "pod" (or "auto") in [agent], or remove [incoming].',
+        );
+      placement = "pod";
+      progress("Agent placement: pod ([incoming]: the Service is pointed at an agent pod)");
+    }
     if (!placement) {
       const choice = await choosePlacement(c, namespace, profile.agent.placement, resolved?.pod.metadata.name);
       placement = choice.placement;
@@ -78,6 +93,8 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
     };
     started++;
     const name = `kfwd-agent-${sessionId}${started > 1 ? `-${started}` : ""}`;
+    const context = { client: c, namespace, target: resolved, sessionId, jobName: name, first: started === 1 };
+    const needs = mergeNeeds(await Promise.all(hooks.map((hook) => hook({ ...context, owner: spec.owner }))));
     const common = { client: c, namespace, name, spec, timeoutMs: profile.agent.start_timeout, progress };
     if (placement === "ephemeral" && resolved)
       return startEphemeralAgent({ ...common, target: resolved, warn: o.warn });
@@ -92,7 +109,7 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
           );
       }
     }
-    return startPodAgent({ ...common, target: targetEnv });
+    return startPodAgent({ ...common, target: targetEnv, needs });
   };
 
   return {

@@ -10,6 +10,7 @@ import { AGENT_CONTAINER, agentJob, jobPodForDryRun, type AgentSpecOptions } fro
 import type { AgentHome } from "./home";
 import type { Container, Pod } from "../../kube/types";
 import { waitForAgent } from "./wait";
+import type { AgentPodNeeds } from "./pod-needs";
 
 export interface PodAgentOptions {
   client: KubeClient;
@@ -19,12 +20,13 @@ export interface PodAgentOptions {
   target?: { pod: Pod; env: Pick<Container, "env" | "envFrom"> } | undefined;
   timeoutMs: number;
   progress: (step: string) => void;
+  needs?: AgentPodNeeds | undefined;
 }
 
 const jobs = (namespace: string, name?: string) => apiPath({ group: "batch", resource: "jobs", namespace, name });
 
 export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
-  const job = agentJob(o.name, o.spec, o.target);
+  const job = agentJob(o.name, o.spec, o.target, o.needs);
   try {
     await o.client.create(
       apiPath({ resource: "pods", namespace: o.namespace }),
@@ -35,7 +37,26 @@ export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
     if (!isKubeApiError(e, 409)) throw e;
   }
   o.progress(`Creating agent Job ${o.name} (image ${o.spec.image})`);
-  await o.client.create(jobs(o.namespace), job);
+  const created = await o.client.create<{ metadata: { uid: string } }>(jobs(o.namespace), job);
+  if (o.needs) {
+    const owner = { apiVersion: "batch/v1", kind: "Job", name: o.name, uid: created.metadata.uid };
+    try {
+      for (const object of o.needs.owned(owner)) {
+        const meta = (object.body.metadata ?? {}) as Record<string, unknown>;
+        const body = { ...object.body, metadata: { ...meta, ownerReferences: [owner] } };
+        try {
+          const made = await o.client.create<Record<string, unknown>>(object.path, body);
+          object.created?.(made);
+        } catch (e) {
+          if (!(object.mayExist && isKubeApiError(e, 409))) throw e;
+        }
+      }
+      if (o.needs.serviceAccount) await o.client.patch(jobs(o.namespace, o.name), { spec: { suspend: false } });
+    } catch (e) {
+      await deleteJob(o.client, o.namespace, o.name);
+      throw e;
+    }
+  }
   const pod = await waitForAgent(o.client, {
     namespace: o.namespace,
     labelSelector: `job-name=${o.name}`,

@@ -3,6 +3,7 @@
  * ready pod behind a Service. A name that does not exist is answered with the names that do, since a typo is
  * the usual cause.
  */
+import { readTable } from "../../../wire/intercept";
 import { KfwdError } from "../../errors";
 import { apiPath, isKubeApiError, type KubeClient, type ResourceRef } from "../../kube/index";
 import type { Target } from "../../profile/index";
@@ -63,9 +64,11 @@ export async function resolveTarget(
     "service",
     "Services",
   );
+  // A Service kfwd took over ([incoming]) selects agent pods now; its own pods are those of the recorded selector.
+  const selector = readTable(svc.metadata.annotations, target.name)?.selector ?? svc.spec.selector;
   const pod =
-    svc.spec.selector && Object.keys(svc.spec.selector).length > 0
-      ? await readyPod(client, namespace, selectorString({ matchLabels: svc.spec.selector }), `service/${target.name}`)
+    selector && Object.keys(selector).length > 0
+      ? await readyPod(client, namespace, selectorString({ matchLabels: selector }), `service/${target.name}`)
       : await podFromEndpointSlices(client, namespace, target.name);
   return withContainer(
     pod.pod,
