@@ -10,6 +10,8 @@
  */
 import type { Duplex } from "node:stream";
 import { isPeerHangup } from "../errors";
+import { MuxStream } from "../../wire/stream";
+import { socketFd } from "../../wire/socket-buffer";
 
 export interface SpliceOptions {
   /** Called with unexpected (non-hangup) errors. */
@@ -46,6 +48,9 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       if (self.closed) onClose(self, other);
       else self.once("close", () => onClose(self, other));
     }
+    // Reads from a socket that feed a tunnel stream are kept small when the session carries many streams.
+    if (b instanceof MuxStream) b.limitReadsOf(socketFd(a));
+    if (a instanceof MuxStream) a.limitReadsOf(socketFd(b));
     a.pipe(b);
     b.pipe(a);
   });
