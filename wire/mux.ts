@@ -58,6 +58,8 @@ export interface MuxOptions {
   streamWindow?: number;
   /** The most all streams together may have granted and not consumed (bytes; budget.ts). */
   receiveBudget?: number;
+  /** Streams open at once (budget.ts MAX_STREAMS); half the receive budget is kept for their opening windows. */
+  maxStreams?: number;
   /** The most bytes queued on streams for the transport (bytes; budget.ts). */
   sendBudget?: number;
   /** Collect garbage early while the process's RSS is above this (bytes; memory-guard.ts; 0: never). */
@@ -122,6 +124,7 @@ export class Mux {
     this.receiveBudget = new ReceiveBudget({
       total: options.receiveBudget ?? (this.role === "client" ? HOST_RECEIVE_BUDGET : AGENT_RECEIVE_BUDGET),
       streamWindow: Math.min(MAX_WINDOW, Math.max(1024, options.streamWindow ?? DEFAULT_STREAM_WINDOW)),
+      ...(options.maxStreams ? { maxStreams: options.maxStreams } : {}),
     });
     this.sendBudget = new SendBudget(options.sendBudget ?? SEND_BUDGET);
     this.stopMemoryGuard = startMemoryGuard(

@@ -118,8 +118,8 @@ export class MuxStream extends Duplex {
     if (this.finReceived || this.destroyed) return true; // after our RESET, frames in flight are dropped
     this.received += payload.length;
     if (this.received > this.limit) return false;
-    // A payload is a view of the transport's read; one that will wait for a slow consumer is copied, so that
-    // it does not keep the whole read (up to hundreds of KiB) alive, outside the budget.
+    // A payload is a view of the transport's read; one that will wait for a slow consumer is copied, so that it
+    // does not keep the whole read (up to hundreds of KiB) alive outside the budget.
     if (payload.length > 0)
       this.push(this.readableLength > 0 || !this.readableFlowing ? Buffer.from(payload) : payload);
     if (fin) {
