@@ -89,7 +89,8 @@ describe("flow control", () => {
     stream.end();
     expect(accepted).toBe(false);
     await tick(20);
-    expect(agentStream!.readableLength).toBe(window);
+    expect(agentStream!.readableLength).toBeGreaterThan(0);
+    expect(agentStream!.readableLength).toBeLessThanOrEqual(window); // a stalled reader gets no growth beyond it
     const sent = client.stats().bytesSent;
     await tick(20);
     expect(client.stats().bytesSent).toBe(sent);
