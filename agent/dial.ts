@@ -103,7 +103,9 @@ export function tcpDialer(options: { timeoutMs: number; log: (msg: string) => vo
           clearTimeout(timer);
           socket.setNoDelay(true);
           sockets.add(socket);
-          splice(socket, request.accept(), () => sockets.delete(socket));
+          const stream = request.accept();
+          stream.limitReadsOf((socket as unknown as { fd?: number }).fd); // many streams: keep each read small
+          splice(socket, stream, () => sockets.delete(socket));
         },
         (error: unknown) => {
           if (settled) return;

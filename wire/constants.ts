@@ -60,9 +60,10 @@ export const RESET_REASON_NAMES: Readonly<Record<number, string>> = Object.fromE
   Object.entries(ResetReason).map(([name, id]) => [id, name.toLowerCase().replace(/_/g, " ")]),
 );
 
-/** Per-stream receive window each side grants by default: 8 full frames in flight covers a WebSocket hop's
- *  bandwidth-delay product on a LAN while bounding memory to 256 KiB per stream. */
-export const DEFAULT_INITIAL_WINDOW = 256 * 1024;
+/** The most credit one stream is granted by default (when the session's receive budget is not contended):
+ *  8 full frames in flight cover a WebSocket hop's bandwidth-delay product on a LAN. Streams start smaller
+ *  (budget.ts OPENING_WINDOW) and grow to this by WINDOW_UPDATE. */
+export const DEFAULT_STREAM_WINDOW = 256 * 1024;
 /** Credit may never exceed this (it must fit an i32 on every implementation). */
 export const MAX_WINDOW = 0x7fff_ffff;
 

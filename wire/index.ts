@@ -2,7 +2,7 @@
 export { Mux, type MuxOptions, type PeerHello, type IncomingOpen } from "./mux";
 export { MuxStream } from "./stream";
 export type { CallMap, CallHandlers, CallMethod, ResolvedAddress } from "./calls";
-export { ResetReason, FrameType, Flag, MAX_PAYLOAD, DEFAULT_INITIAL_WINDOW } from "./constants";
+export { ResetReason, FrameType, Flag, MAX_PAYLOAD, DEFAULT_STREAM_WINDOW } from "./constants";
 export { PROTOCOL_VERSION, MIN_PROTOCOL_VERSION, callCapability, streamCapability } from "./version";
 export { DIAL_KIND, type OpenDestination } from "./payloads";
 export type { Transport } from "./transport";

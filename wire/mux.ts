@@ -4,7 +4,17 @@
  * allocate (client odd, agent even) and in who sends keepalive pings.
  */
 import { performance } from "node:perf_hooks";
-import { DEFAULT_INITIAL_WINDOW, Flag, FrameType, MAX_WINDOW, ResetReason } from "./constants";
+import { DEFAULT_STREAM_WINDOW, Flag, FrameType, MAX_WINDOW, ResetReason } from "./constants";
+import {
+  AGENT_COLLECT_ABOVE_RSS,
+  AGENT_RECEIVE_BUDGET,
+  HOST_COLLECT_ABOVE_RSS,
+  HOST_RECEIVE_BUDGET,
+  MAX_QUEUED_OPENS,
+  ReceiveBudget,
+  SEND_BUDGET,
+  SendBudget,
+} from "./budget";
 import { FrameDecoder } from "./codec";
 import {
   DIAL_KIND,
@@ -23,6 +33,7 @@ import { SendScheduler } from "./scheduler";
 import { MuxStream, type StreamSession } from "./stream";
 import type { Transport } from "./transport";
 import { KfwdError } from "./kfwd-error";
+import { startMemoryGuard } from "./memory-guard";
 
 export interface PeerHello {
   /** The settled version: min(ours, theirs). */
@@ -48,8 +59,16 @@ export interface MuxOptions {
   streamKinds?: readonly string[];
   handlers?: Partial<CallHandlers>;
   log?: (msg: string) => void;
-  /** Receive window granted to each stream (bytes). */
-  initialWindow?: number;
+  /** The most credit one stream is granted (bytes), when the receive budget is not contended. */
+  streamWindow?: number;
+  /** The most all streams together may have granted and not consumed (bytes; budget.ts). */
+  receiveBudget?: number;
+  /** Streams open at once (budget.ts MAX_STREAMS); half the receive budget is kept for their opening windows. */
+  maxStreams?: number;
+  /** The most bytes queued on streams for the transport (bytes; budget.ts). */
+  sendBudget?: number;
+  /** Collect garbage early while the process's RSS is above this (bytes; memory-guard.ts; 0: never). */
+  collectAboveRss?: number;
   /** Sent in HELLO: who we are (agent version, pid, ...). */
   info?: Record<string, string>;
   /** Ping this often so the agent knows the client is alive (client default 10 s; 0 disables). Lowered to a
@@ -69,7 +88,12 @@ export class Mux {
 
   private readonly role: "client" | "agent";
   private readonly log: (msg: string) => void;
-  private readonly window: number;
+  private readonly receiveBudget: ReceiveBudget;
+  private readonly sendBudget: SendBudget;
+  /** Opens that wait for room in the receive budget: ours (to fail if the session ends) and the peer's (to drop
+   *  if the peer resets them first). */
+  private readonly waitingOpens = new Set<(error: Error) => void>();
+  private readonly queuedPeerOpens = new Map<number, () => void>();
   private readonly decoder: FrameDecoder;
   private readonly scheduler: SendScheduler;
   private readonly calls: CallEndpoint;
@@ -94,6 +118,7 @@ export class Mux {
   private keepalive: ReturnType<typeof setInterval> | undefined;
   private bytesReceived = 0;
   private rttMs: number | undefined;
+  private readonly stopMemoryGuard: () => void;
 
   constructor(
     private readonly transport: Transport,
@@ -101,7 +126,15 @@ export class Mux {
   ) {
     this.role = options.role;
     this.log = options.log ?? (() => {});
-    this.window = Math.min(MAX_WINDOW, Math.max(1024, options.initialWindow ?? DEFAULT_INITIAL_WINDOW));
+    this.receiveBudget = new ReceiveBudget({
+      total: options.receiveBudget ?? (this.role === "client" ? HOST_RECEIVE_BUDGET : AGENT_RECEIVE_BUDGET),
+      streamWindow: Math.min(MAX_WINDOW, Math.max(1024, options.streamWindow ?? DEFAULT_STREAM_WINDOW)),
+      ...(options.maxStreams ? { maxStreams: options.maxStreams } : {}),
+    });
+    this.sendBudget = new SendBudget(options.sendBudget ?? SEND_BUDGET);
+    this.stopMemoryGuard = startMemoryGuard(
+      options.collectAboveRss ?? (this.role === "client" ? HOST_COLLECT_ABOVE_RSS : AGENT_COLLECT_ABOVE_RSS),
+    );
     this.nextStreamId = this.role === "client" ? 1 : 2;
     this.ready = new Promise<PeerHello>((resolve, reject) => {
       this.resolveReady = resolve;
@@ -116,6 +149,8 @@ export class Mux {
       forget: (stream) => {
         if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
       },
+      receiveBudget: this.receiveBudget,
+      sendBudget: this.sendBudget,
     };
     this.calls = new CallEndpoint(
       (t, f, id, p) => this.scheduler.sendControl(t, f, id, p),
@@ -148,7 +183,7 @@ export class Mux {
     ];
     const hello = {
       version: options.protocolVersion ?? PROTOCOL_VERSION,
-      window: this.window,
+      window: this.receiveBudget.opening,
       capabilities,
       info: options.info ?? {},
     };
@@ -166,6 +201,7 @@ export class Mux {
         "Use matching kfwd and agent builds.",
       );
     }
+    if (!this.receiveBudget.tryAdmit()) await this.admission();
     const id = this.nextStreamId;
     if (id > 0xffff_fffd)
       throw new KfwdError(
@@ -175,6 +211,7 @@ export class Mux {
       );
     this.nextStreamId += 2;
     const payload = encodeOpen(target, kind);
+    // From ACCEPT on, the peer may send our opening window: it was reserved above.
     return new Promise((resolve, reject) => {
       this.opening.set(id, { target, resolve, reject });
       this.scheduler.sendControl(FrameType.OPEN, 0, id, payload);
@@ -204,6 +241,13 @@ export class Mux {
       this.pings.set(seq, { start: performance.now(), resolve, reject });
       this.scheduler.sendControl(FrameType.PING, 0, 0, payload);
     });
+  }
+
+  /** Where the session's receive budget stands (budget.ts): credit granted and not consumed over all streams,
+   *  streams holding a slot, and opens waiting for one. */
+  budget(): { used: number; total: number; streams: number; maxStreams: number; waitingOpens: number } {
+    const b = this.receiveBudget;
+    return { used: b.used, total: b.total, streams: b.admitted, maxStreams: b.maxStreams, waitingOpens: b.queued };
   }
 
   stats(): { openStreams: number; bytesSent: number; bytesReceived: number; rttMs: number | undefined } {
@@ -248,7 +292,7 @@ export class Mux {
         const pending = this.opening.get(id);
         if (!pending) return;
         this.opening.delete(id);
-        const stream = new MuxStream(this.streamSession, id, this.peer.window, this.window);
+        const stream = new MuxStream(this.streamSession, id, this.peer.window);
         this.track(stream);
         pending.resolve(stream);
         return;
@@ -258,7 +302,11 @@ export class Mux {
         const pending = this.opening.get(id);
         if (pending) {
           this.opening.delete(id);
+          this.receiveBudget.leave(this.receiveBudget.opening);
           pending.reject(dialError(pending.target, reason, message));
+        } else if (this.queuedPeerOpens.has(id)) {
+          this.queuedPeerOpens.get(id)!();
+          this.queuedPeerOpens.delete(id);
         } else {
           this.streams.get(id)?.handleReset(reason, message);
         }
@@ -327,20 +375,63 @@ export class Mux {
     const reject = (reason: number, message = ""): void => {
       if (answered || this.ended) return;
       answered = true;
+      this.receiveBudget.leave(this.receiveBudget.opening);
       this.scheduler.sendControl(FrameType.RESET, 0, id, encodeReason(reason, message));
     };
     const accept = (): MuxStream => {
       if (answered) throw new Error(`stream ${id} was already answered`);
       answered = true;
-      const stream = new MuxStream(this.streamSession, id, this.peer!.window, this.window);
+      const stream = new MuxStream(this.streamSession, id, this.peer!.window);
       this.track(stream);
       if (this.ended) stream.abort(sessionClosedError("the session is closed"));
       else this.scheduler.sendControl(FrameType.ACCEPT, 0, id);
       return stream;
     };
+    // A kind this side does not take is refused at once, before it takes a slot.
     if (!this.options.onStream || !this.acceptedKinds().includes(kind))
       return reject(ResetReason.REFUSED, `this side accepts no "${kind}" streams`);
-    this.options.onStream({ kind, target, accept, reject });
+    const handle = (): void => {
+      this.options.onStream?.({ kind, target, accept, reject });
+    };
+    // A stream needs a slot (its opening window reserved) before it is dialled; until one is free it waits.
+    if (this.receiveBudget.tryAdmit()) return handle();
+    if (this.receiveBudget.queued >= MAX_QUEUED_OPENS) {
+      answered = true;
+      const message = `${this.receiveBudget.admitted} streams are open, the most one session holds; try again later`;
+      return void this.scheduler.sendControl(FrameType.RESET, 0, id, encodeReason(ResetReason.REFUSED, message));
+    }
+    const cancel = this.receiveBudget.whenAdmitted(() => {
+      this.queuedPeerOpens.delete(id);
+      if (this.ended) return;
+      handle();
+    });
+    this.queuedPeerOpens.set(id, () => cancel());
+  }
+
+  /** Waits until the receive budget admits one more stream of ours (its opening window reserved). */
+  private admission(): Promise<void> {
+    if (this.receiveBudget.queued >= MAX_QUEUED_OPENS) {
+      return Promise.reject(
+        new KfwdError(
+          "KFWD_STREAM_LIMIT",
+          `Cannot open a stream: ${this.receiveBudget.admitted} are open, the most one session holds (it bounds ` +
+            `the session's memory), and ${MAX_QUEUED_OPENS} more are waiting`,
+          "Close idle connections (or clients that stopped reading), or start another session.",
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const fail = (error: Error): void => {
+        cancel();
+        reject(error);
+      };
+      const cancel = this.receiveBudget.whenAdmitted(() => {
+        this.waitingOpens.delete(fail);
+        if (this.ended) return reject(sessionClosedError("the session is closed"));
+        resolve();
+      });
+      this.waitingOpens.add(fail);
+    });
   }
 
   private acceptedKinds(): readonly string[] {
@@ -377,6 +468,7 @@ export class Mux {
     if (this.ended) return;
     this.ended = true;
     if (this.keepalive) clearInterval(this.keepalive);
+    this.stopMemoryGuard();
     this.scheduler.stop();
     this.rejectReady(error ?? pendingError);
     const hangup = Object.assign(new Error(pendingError.message), { code: "ECONNRESET" });
@@ -384,6 +476,10 @@ export class Mux {
     this.streams.clear();
     for (const pending of this.opening.values()) pending.reject(pendingError);
     this.opening.clear();
+    for (const fail of [...this.waitingOpens]) fail(pendingError);
+    this.waitingOpens.clear();
+    for (const cancel of this.queuedPeerOpens.values()) cancel();
+    this.queuedPeerOpens.clear();
     for (const ping of this.pings.values()) ping.reject(pendingError);
     this.pings.clear();
     this.calls.failAll(pendingError);

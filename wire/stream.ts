@@ -4,12 +4,16 @@
  *   time (round-robin across streams) and the write callback fires once they are on the transport;
  * - readable: the peer may have at most `window` bytes unread here; credit goes back (WINDOW_UPDATE) only as
  *   the consumer drains the buffer, so a reader that stops reading stops its sender and nobody else.
+ * Both sides also count against the session's budgets (budget.ts): credit is granted only within the receive
+ * budget, and `write()` reports backpressure while the session's send queue is full.
  */
 import { Duplex } from "node:stream";
 import { Flag, FrameType, HEADER_SIZE, MAX_WINDOW, ResetReason } from "./constants";
 import { writeFrame } from "./codec";
 import { encodeReason, encodeU32 } from "./payloads";
 import { streamResetError } from "./errors";
+import type { ReceiveBudget, SendBudget } from "./budget";
+import { capReceiveBuffer } from "./socket-buffer";
 
 /** What a stream needs from its session. */
 export interface StreamSession {
@@ -18,6 +22,8 @@ export interface StreamSession {
   sendControl(type: number, flags: number, streamId: number, payload?: Uint8Array): void;
   /** The stream is finished on the wire; drop it from the table. */
   forget(stream: MuxStream): void;
+  readonly receiveBudget: ReceiveBudget;
+  readonly sendBudget: SendBudget;
 }
 
 type WriteCallback = (error?: Error | null) => void;
@@ -40,7 +46,13 @@ export class MuxStream extends Duplex {
 
   // Readable side.
   private received = 0;
-  private granted = 0;
+  /** Credit granted in all (the opening window plus every WINDOW_UPDATE): the peer may send this much. */
+  private limit: number;
+  /** Consumed bytes already given back to the receive budget. */
+  private released = 0;
+  private left = false;
+  /** `write()` returned false for the send budget (not the high-water mark): 'drain' is ours to emit. */
+  private overAllowance = false;
   private finReceived = false;
   private grantQueued = false;
 
@@ -51,11 +63,43 @@ export class MuxStream extends Duplex {
     private readonly session: StreamSession,
     readonly id: number,
     peerWindow: number,
-    /** Our receive window: the most the peer may have unread here. */
-    private readonly window: number,
   ) {
-    super({ allowHalfOpen: true, readableHighWaterMark: Math.max(1, window >>> 1), writableHighWaterMark: 64 * 1024 });
+    const budget = session.receiveBudget;
+    super({
+      allowHalfOpen: true,
+      readableHighWaterMark: Math.max(1, budget.streamWindow >>> 1),
+      writableHighWaterMark: 64 * 1024,
+    });
     this.sendCredit = peerWindow;
+    this.limit = budget.opening; // reserved when the stream was admitted
+    session.sendBudget.join(this);
+  }
+
+  /** Set by `limitReadsOf`: caps the kernel receive buffer of the socket that feeds this stream. */
+  capSocket: ((bytes: number) => void) | undefined;
+
+  /**
+   * The TCP socket `fd` feeds this stream: while the session carries many streams its kernel receive buffer is
+   * kept to about this stream's share of the send budget, so that a read it cannot send yet stays small
+   * (socket-buffer.ts), and shrunk again as streams are added.
+   */
+  limitReadsOf(fd: number | undefined): void {
+    if (fd === undefined) return;
+    this.capSocket = (bytes) => capReceiveBuffer(fd, bytes);
+    const cap = this.session.sendBudget.socketBuffer();
+    if (cap !== undefined) this.capSocket(cap);
+  }
+
+  /** Backpressure also once this stream has its share of the session's send budget queued. */
+  override write(
+    chunk: unknown,
+    encodingOrCallback?: BufferEncoding | WriteCallback,
+    callback?: WriteCallback,
+  ): boolean {
+    const ok = super.write(chunk, encodingOrCallback as BufferEncoding, callback);
+    if (!ok || this.writableLength < this.session.sendBudget.allowance()) return ok;
+    this.overAllowance = true;
+    return false;
   }
 
   /** Abort the stream in both directions and tell the peer why. */
@@ -73,14 +117,17 @@ export class MuxStream extends Duplex {
   handleData(payload: Buffer, fin: boolean): boolean {
     if (this.finReceived || this.destroyed) return true; // after our RESET, frames in flight are dropped
     this.received += payload.length;
-    if (this.received - this.granted > this.window) return false;
-    if (payload.length > 0) this.push(payload);
+    if (this.received > this.limit) return false;
+    // A payload is a view of the transport's read; one that will wait for a slow consumer is copied, so that it
+    // does not keep the whole read (up to hundreds of KiB) alive outside the budget.
+    if (payload.length > 0)
+      this.push(this.readableLength > 0 || !this.readableFlowing ? Buffer.from(payload) : payload);
     if (fin) {
       this.finReceived = true;
       this.push(null);
       this.maybeForget();
     } else {
-      this.grantCredit(this.window >>> 1);
+      this.grantCredit();
     }
     return true;
   }
@@ -146,6 +193,10 @@ export class MuxStream extends Duplex {
   /** After the batch holding this stream's frames went to the transport: release writers waiting on it. */
   afterSend(): void {
     while (this.callbacks.length > 0 && this.callbacks[0]!.end <= this.sentTotal) this.callbacks.shift()!.cb();
+    if (this.overAllowance && this.writableLength < this.session.sendBudget.allowance()) {
+      this.overAllowance = false;
+      this.emit("drain");
+    }
     if (this.finSent && this.finalCallback) {
       const cb = this.finalCallback;
       this.finalCallback = undefined;
@@ -160,10 +211,6 @@ export class MuxStream extends Duplex {
     );
   }
 
-  private get peerCredit(): number {
-    return this.window - (this.received - this.granted);
-  }
-
   // ---- Duplex ------------------------------------------------------------------------------------------------
 
   override _read(): void {
@@ -173,7 +220,7 @@ export class MuxStream extends Duplex {
     this.grantQueued = true;
     queueMicrotask(() => {
       this.grantQueued = false;
-      this.grantCredit(this.window >>> 1);
+      this.grantCredit();
     });
   }
 
@@ -198,6 +245,7 @@ export class MuxStream extends Duplex {
   }
 
   override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    this.leaveBudgets();
     if (!this.resetSent && !this.resetReceived && !(this.finSent && this.finReceived)) {
       this.resetSent = true;
       this.session.sendControl(FrameType.RESET, 0, this.id, encodeReason(ResetReason.CANCELLED));
@@ -217,16 +265,36 @@ export class MuxStream extends Duplex {
   }
 
   /**
-   * Give the peer back the credit for bytes the consumer has taken out of the buffer. Waits until at least
-   * `threshold` bytes are owed so updates are not sent per chunk, except when the peer is nearly out of credit.
+   * Give bytes the consumer has taken back to the receive budget, and grant the peer what the budget allows:
+   * up to the stream's target window (its share of the budget) counting what is buffered and what the peer may
+   * still send. Waits until half a target is owed so updates are not sent per chunk, unless the peer is nearly
+   * out of credit. Called only as data arrives or is consumed: a stream grows beyond its opening window only
+   * once it is used, so idle streams hold no more than that.
    */
-  private grantCredit(threshold: number): void {
+  private grantCredit(): void {
+    if (this.left) return;
+    const consumed = this.received - this.readableLength;
+    const budget = this.session.receiveBudget;
+    budget.release(consumed - this.released);
+    this.released = consumed;
     if (this.finReceived || this.destroyed) return;
-    const drained = this.received - this.readableLength - this.granted;
-    if (drained <= 0) return;
-    if (drained < threshold && this.peerCredit >= threshold) return;
-    this.granted += drained;
-    this.session.sendControl(FrameType.WINDOW_UPDATE, 0, this.id, encodeU32(drained));
+    const target = budget.target();
+    const n = budget.grantable(this.limit - consumed, target);
+    if (n <= 0) return;
+    const half = target >>> 1;
+    if (n < half && this.limit - this.received >= half) return;
+    this.limit += n;
+    budget.commit(n);
+    this.session.sendControl(FrameType.WINDOW_UPDATE, 0, this.id, encodeU32(n));
+  }
+
+  /** Once, when the stream is destroyed: what it buffered and the credit the peer did not use are free again
+   *  (frames still in flight for it are dropped), and its share of the send budget goes to the others. */
+  private leaveBudgets(): void {
+    if (this.left) return;
+    this.left = true;
+    this.session.receiveBudget.leave(this.limit - this.released);
+    this.session.sendBudget.leave(this);
   }
 
   private maybeForget(): void {

@@ -350,6 +350,11 @@ export const ERRORS = {
       "`kfwd run --transparent` found a background session for the profile that was started without transparent mode.",
     fix: "Stop it (kfwd down <profile>) and run again, or set [reach] transparent = true before kfwd up.",
   },
+  KFWD_STREAM_LIMIT: {
+    area: "wire",
+    meaning: "The session holds as many streams as its memory budget allows, and as many more are already waiting.",
+    fix: "Close idle connections (or clients that stopped reading), or start another session.",
+  },
   KFWD_STREAM_UNSUPPORTED: {
     area: "wire",
     meaning:

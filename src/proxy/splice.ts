@@ -17,6 +17,8 @@ import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { isPeerHangup } from "../errors";
 import { watchClient } from "./client-gone";
+import { MuxStream } from "../../wire/stream";
+import { socketFd } from "../../wire/socket-buffer";
 
 export interface SpliceOptions {
   /** Called with unexpected (non-hangup) errors. */
@@ -71,6 +73,9 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       if (self.closed) onClose(self, other);
       else self.once("close", () => onClose(self, other));
     }
+    // Reads from a socket that feed a tunnel stream are kept small when the session carries many streams.
+    if (b instanceof MuxStream) b.limitReadsOf(socketFd(a));
+    if (a instanceof MuxStream) a.limitReadsOf(socketFd(b));
     a.pipe(b);
     b.pipe(a);
   });

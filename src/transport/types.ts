@@ -5,8 +5,8 @@ import type { Transport } from "../../wire/transport";
  * product than a local pipe, so it grants larger per-stream windows.
  */
 export interface TransportTuning {
-  /** Receive window granted to each stream (bytes); the Mux's default when unset. */
-  readonly initialWindow?: number;
+  /** The most credit one stream is granted (bytes), within the session's receive budget; the Mux's default when unset. */
+  readonly streamWindow?: number;
 }
 
 /** One running agent and the byte stream to it. */

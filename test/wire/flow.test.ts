@@ -28,7 +28,7 @@ describe("flow control", () => {
       if (request.target.port === 1) flooder = flood(stream);
       else stream.pipe(stream);
     };
-    const { client } = muxPair({ onStream }, { initialWindow: window });
+    const { client } = muxPair({ onStream }, { streamWindow: window });
     const stalled = await client.open({ host: "bulk", port: 1 });
     await tick(50);
     // Never read: the peer fills the window and stops there; its writer is held by backpressure.
@@ -62,7 +62,7 @@ describe("flow control", () => {
   test("a paused consumer never has more than the window buffered", async () => {
     const window = 16 * 1024;
     let flooder: ReturnType<typeof flood> | undefined;
-    const { client } = muxPair({ onStream: (r) => (flooder = flood(r.accept())) }, { initialWindow: window });
+    const { client } = muxPair({ onStream: (r) => (flooder = flood(r.accept())) }, { streamWindow: window });
     const stream = await client.open({ host: "bulk", port: 1 });
     let maxBuffered = 0;
     let total = 0;
@@ -82,14 +82,15 @@ describe("flow control", () => {
   test("the writable side waits for credit: a sender cannot overrun a slow receiver", async () => {
     const window = 8 * 1024;
     let agentStream: MuxStream | undefined;
-    const { client } = muxPair({ onStream: (r) => (agentStream = r.accept()), initialWindow: window });
+    const { client } = muxPair({ onStream: (r) => (agentStream = r.accept()), streamWindow: window });
     const stream = await client.open({ host: "h", port: 1 });
     const payload = Buffer.alloc(1024 * 1024, 3);
     const accepted = stream.write(payload);
     stream.end();
     expect(accepted).toBe(false);
     await tick(20);
-    expect(agentStream!.readableLength).toBe(window);
+    expect(agentStream!.readableLength).toBeGreaterThan(0);
+    expect(agentStream!.readableLength).toBeLessThanOrEqual(window); // a stalled reader gets no growth beyond it
     const sent = client.stats().bytesSent;
     await tick(20);
     expect(client.stats().bytesSent).toBe(sent);

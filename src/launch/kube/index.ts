@@ -151,7 +151,7 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
         transport: wrapped,
         description: h.description,
         close: async () => wrapped.close(),
-        tuning: { initialWindow: CLUSTER_STREAM_WINDOW },
+        tuning: { streamWindow: CLUSTER_STREAM_WINDOW },
       };
       return connection;
     },
