@@ -36,9 +36,18 @@ export function resetReasonName(reason: number): string {
   return RESET_REASON_NAMES[reason] ?? `reason ${reason}`;
 }
 
-/** Why `Mux.open` failed, as the error the caller sees. */
+/** A reset reason in words a user knows ("connection refused", "name not found"). */
+const DIAL_WORDS: Readonly<Record<number, string>> = {
+  [ResetReason.REFUSED]: "connection refused",
+  [ResetReason.UNREACHABLE]: "host unreachable",
+  [ResetReason.NAME_NOT_FOUND]: "name not found",
+  [ResetReason.TIMEOUT]: "timed out",
+};
+
+/** Why `Mux.open` failed, as the error the caller sees: the cause in words, then the agent's own message. */
 export function dialError(target: { host: string; port: number }, reason: number, message: string): KfwdError {
-  const detail = message || resetReasonName(reason);
+  const words = DIAL_WORDS[reason] ?? resetReasonName(reason);
+  const detail = message && message !== words ? `${words} (${message})` : words;
   return new KfwdError(
     DIAL_CODES[reason] ?? "KFWD_DIAL_FAILED",
     `Cannot connect to "${target.host}:${target.port}" from the agent: ${detail}`,

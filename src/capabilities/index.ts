@@ -5,9 +5,12 @@
 import type { Profile } from "../profile/index";
 import type { Capability } from "./capability";
 import { outgoing, outgoingSettings } from "./outgoing/index";
+import { reach, reachSettings } from "./reach/index";
 
 const REGISTRY: ReadonlyArray<(profile: Profile) => Capability | undefined> = [
   (profile) => outgoing(outgoingSettings(profile)),
+  // After outgoing: its JVM options name the proxies outgoing started.
+  (profile) => reach(reachSettings(profile)),
 ];
 
 /** The profile's capabilities, in the order they start (and the reverse of the order they stop). */

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { KfwdError } from "../errors";
 import { ENV_FORMATS, formatEnv, formatUnset, isEnvFormat, type Formatted } from "../env/format";
+import { withHostOptions } from "../env/option-vars";
 import { proxyVariables } from "../env/proxy-vars";
 import { loadProfile, type Profile } from "../profile/index";
 import { explainRewrites } from "../env/explain";
@@ -60,7 +61,7 @@ export default defineCommand({
     } else {
       const { state, started } = await ensureSession(profile, ui);
       if (started) ui.info(`Started a background session (pid ${state.pid}); stop it with: kfwd down ${args.profile}`);
-      out = formatEnv(await sessionEnv(state), format);
+      out = formatEnv(withHostOptions(process.env, await sessionEnv(state)), format);
     }
     for (const { name, reason } of out.skipped) ui.warn(`Skipped variable ${JSON.stringify(name)}: ${reason}`);
     process.stdout.write(out.text);

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { withHostOptions } from "../env/option-vars";
 import { KfwdError } from "../errors";
 import { loadProfile } from "../profile/index";
 import { runChild } from "../session/child";
@@ -28,12 +29,12 @@ export default defineCommand({
     const running = await findSession(profile.id);
     if (running) {
       ui.step(`Using the running session (pid ${running.pid}); running ${command.join(" ")}`);
-      return await runChild(command, { ...process.env, ...(await sessionEnv(running)) });
+      return await runChild(command, { ...process.env, ...withHostOptions(process.env, await sessionEnv(running)) });
     }
     const session = await startSession(sessionConfigFrom(profile, ui), ui);
     try {
       ui.step(`Running ${command.join(" ")}`);
-      return await runChild(command, { ...process.env, ...session.env });
+      return await runChild(command, { ...process.env, ...withHostOptions(process.env, session.env) });
     } finally {
       await session.stop();
     }

@@ -24,8 +24,10 @@ export async function startForward(
   spec: ForwardSpec,
   tunnel: Tunnel,
   log: (msg: string) => void,
+  onDialError?: (error: unknown, forward: { spec: ForwardSpec; port: number }) => void,
 ): Promise<RunningForward> {
   const sockets = new Set<Socket>();
+  let port = spec.listen.port;
   const server: Server = createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -34,6 +36,7 @@ export async function startForward(
       (stream) => splice(socket, stream),
       (error: unknown) => {
         log(`forward ${describe(spec)}: ${error instanceof Error ? error.message : String(error)}`);
+        onDialError?.(error, { spec, port });
         socket.destroy();
       },
     );
@@ -51,7 +54,7 @@ export async function startForward(
     server.listen(spec.listen.port, spec.listen.host, () => resolve());
   });
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : spec.listen.port;
+  port = typeof address === "object" && address ? address.port : spec.listen.port;
   return {
     spec,
     port,
