@@ -50,3 +50,16 @@ export function withHostOptions(
   }
   return merged;
 }
+
+/**
+ * For `kfwd env --unset`: the option variables whose host value still holds something once kfwd's part is
+ * taken out — the user's own options, which are set back instead of unset.
+ */
+export function hostOptionsWithoutKfwd(host: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of OPTION_VARIABLES) {
+    const rest = host[name]?.replace(OURS[name] as RegExp, "").trim();
+    if (rest) kept[name] = rest;
+  }
+  return kept;
+}

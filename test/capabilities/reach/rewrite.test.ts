@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMakeNetns, type FakeCluster, NAMES, PORTS, startFakeCluster } from "../../helpers/fake-cluster";
-import { kfwd, localProfile } from "../../helpers/kfwd";
+import { KFWD, kfwd, localProfile } from "../../helpers/kfwd";
 
 const web = `${NAMES.web}:${PORTS.http}`;
 
@@ -96,6 +96,26 @@ describe.skipIf(!canMakeNetns())("rewriting cluster addresses in the env", () =>
     );
     expect(r.stdout.match(/hello from the cluster/g)).toHaveLength(3);
     expect(r.code).toBe(0);
+  });
+
+  test("the shell's own NODE_OPTIONS is kept after the preload, and --unset gives it back", async () => {
+    const r = Bun.spawnSync(
+      [
+        "bash",
+        "-c",
+        `set -e; export NODE_OPTIONS=--max-old-space-size=123; eval "$(${KFWD} env ${profile})"; eval "$(${KFWD} env ${profile})"
+         echo "during: $NODE_OPTIONS"; node -e 'console.log("heap limit MB:", Math.round(require("v8").getHeapStatistics().heap_size_limit / 2 ** 20))'
+         node -e 'require("http").get("http://${web}/hello", (r) => r.pipe(process.stdout))'
+         eval "$(${KFWD} env --unset ${profile})"; echo "after: $NODE_OPTIONS"`,
+      ],
+      { env: { ...process.env, ...env } },
+    );
+    const out = r.stdout.toString();
+    expect(out).toMatch(/^during: --require=\S+kfwd-preload\.cjs --max-old-space-size=123$/m);
+    expect(out).toMatch(/heap limit MB: 1\d\d\b/);
+    expect(out).toContain("hello from the cluster");
+    expect(out).toMatch(/^after: --max-old-space-size=123$/m);
+    expect(r.exitCode).toBe(0);
   });
 
   test("[reach] rewrite = false leaves every value as the pod has it", async () => {
