@@ -102,6 +102,7 @@ describe.skipIf(!canMakeNetns() || !hasDatabases())("every client reaches the cl
         "-e",
         'const r = await fetch(process.env.API_URL + "hello"); console.log(await r.text()); process.exit(r.ok ? 0 : 1)',
       ],
+      "bun node:net": [process.execPath, join(fixtures, "node.mjs"), "net"],
       psql: sh('psql "$DATABASE_URL" -tAc "select 40 + 2"'),
       "redis-cli": sh('redis-cli -u "$REDIS_URL" ping'),
     };
@@ -136,12 +137,13 @@ describe.skipIf(!canMakeNetns() || !hasDatabases())("every client reaches the cl
     "node http": HELLO,
     "node net": /\+PONG/,
     "bun fetch": HELLO,
+    "bun node:net": /\+PONG/,
     psql: /^42$/m,
     "redis-cli": /PONG/,
   };
 
-  test("the matrix has all 18 clients", () => {
-    expect(Object.keys(expected)).toHaveLength(18);
+  test("the matrix has the issue's 18 clients, and Bun's node:net", () => {
+    expect(Object.keys(expected)).toHaveLength(19);
     expect(Object.keys(through).sort()).toEqual(Object.keys(expected).sort());
   });
 
