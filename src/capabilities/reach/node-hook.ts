@@ -12,7 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { EnvDraft } from "../../env/pipeline";
 import { optionWord, PRELOAD_FILE } from "../../env/option-vars";
 import { stateDir } from "../../session/state";
@@ -28,7 +28,8 @@ export interface NodeHookFiles {
 
 /** The shared preload (rewritten only when this kfwd's differs) and this session's config. */
 export function writeNodeHook(sessionId: string, endpointPort: number, token: string): NodeHookFiles {
-  const dir = stateDir();
+  // Absolute: Node resolves a relative --require against node_modules, not the working directory.
+  const dir = resolve(stateDir());
   const preload = join(dir, PRELOAD_FILE);
   let current: string | undefined;
   try {
