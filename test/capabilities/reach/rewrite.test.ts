@@ -118,6 +118,13 @@ describe.skipIf(!canMakeNetns())("rewriting cluster addresses in the env", () =>
     expect(r.exitCode).toBe(0);
   });
 
+  test("a TLS URL is left alone and Node reaches it through the preload, the certificate checked for its name", async () => {
+    const script = `require("https").get(process.env.TLS_URL + "hello", { ca: require("fs").readFileSync("${cluster.caFile}") }, (r) => r.pipe(process.stdout)).on("error", (e) => { console.error(e.message); process.exit(1); })`;
+    const r = await kfwd(["run", profile, "--", "node", "-e", script], { env });
+    expect(r.stdout).toContain("hello from the cluster");
+    expect(r.code).toBe(0);
+  });
+
   test("[reach] rewrite = false leaves every value as the pod has it", async () => {
     const off = localProfile(cluster.netns, `${tomlSet(POD)}[reach]\nrewrite = false\n`);
     const r = await kfwd(["run", off, "--", "sh", "-c", 'echo "$DATABASE_URL"']);
