@@ -10,7 +10,7 @@ import type { Profile } from "../../profile/index";
 import { RouteTable } from "../../proxy/routes";
 import type { Tunnel } from "../../session/tunnel";
 import type { Capability, CapabilityContext, CapabilityReport } from "../capability";
-import { classifier } from "./classify";
+import { classifier, withTimeout } from "./classify";
 import { type HookEndpoint, startHookEndpoint } from "./endpoint";
 import { addJvmOptions } from "./jvm";
 import { type ListenerPool, listenerPool } from "./listeners";
@@ -45,8 +45,8 @@ export function reach(settings: ReachSettings): Capability | undefined {
     await listeners?.close();
     files = endpoint = listeners = undefined;
   };
-  const resolvesInPod = (tunnel: Tunnel) => async (name: string) =>
-    (await tunnel.call("resolve", { name }).catch(() => ({ addresses: [] }))).addresses.length > 0;
+  const resolvesInPod = (tunnel: Tunnel) => (name: string) =>
+    withTimeout(tunnel.call("resolve", { name }).then((r) => r.addresses.length > 0));
   return {
     name: "reach",
     async start(ctx) {

@@ -82,9 +82,16 @@ export async function rewriteClusterAddresses(draft: EnvDraft, options: RewriteO
   const { classify, listeners, log } = options;
   const by = (verdicts: Verdict[]): string => `reach: ${[...new Set(verdicts.map((v) => v.reason))].join("; ")}`;
 
+  const pairs = hostPairs(values);
+  const addresses = new Map([...values].map(([name, value]) => [name, findAddresses(value, { bareHost: false })]));
+  // Every host asked at once (the classifier caches each answer): lookups are round trips to the pod.
+  await Promise.all(
+    [...pairs.map((p) => p.host), ...[...addresses.values()].flat().map((f) => f.host)].map((host) => classify(host)),
+  );
+
   // Host + port variable pairs: the host becomes 127.0.0.1, each port variable its own listener's port.
   const pairedPorts = new Set<string>();
-  for (const pair of hostPairs(values)) {
+  for (const pair of pairs) {
     const verdict = await classify(pair.host);
     log(`${pair.hostVar}=${pair.host}: ${verdict.cluster ? "cluster" : "left alone"} (${verdict.reason})`);
     if (!verdict.cluster) continue;
@@ -99,7 +106,7 @@ export async function rewriteClusterAddresses(draft: EnvDraft, options: RewriteO
   // Every other value holding URLs or host:port.
   for (const [name, value] of values) {
     if (pairedPorts.has(name)) continue;
-    const found = findAddresses(value, { bareHost: false });
+    const found = addresses.get(name) ?? [];
     if (found.length === 0 || found.some((f) => !rewritableScheme(f))) continue;
     const replacements: Array<{ found: Found; host: string; port: number }> = [];
     const verdicts: Verdict[] = [];
