@@ -20,6 +20,11 @@ const POD = {
   WEB_SERVICE_HOST: "10.96.0.10",
   WEB_SERVICE_PORT: String(PORTS.http),
   WEB_SERVICE_PORT_HTTP: String(PORTS.http),
+  WEB_PORT: `tcp://10.96.0.10:${PORTS.http}`,
+  WEB_PORT_8080_TCP: `tcp://10.96.0.10:${PORTS.http}`,
+  WEB_PORT_8080_TCP_ADDR: "10.96.0.10",
+  WEB_PORT_8080_TCP_PORT: String(PORTS.http),
+  WEB_PORT_8080_TCP_PROTO: "tcp",
   TLS_URL: `https://${NAMES.tls}:${PORTS.https}/`,
   PUBLIC_URL: "http://localhost:3000/",
   KUBERNETES_SERVICE_HOST: "10.96.0.1",
@@ -62,6 +67,12 @@ describe.skipIf(!canMakeNetns())("rewriting cluster addresses in the env", () =>
     expect(got.WEB_SERVICE_HOST).toBe("127.0.0.1");
     expect(got.WEB_SERVICE_PORT).toMatch(/^\d+$/);
     expect(got.WEB_SERVICE_PORT_HTTP).toBe(got.WEB_SERVICE_PORT);
+    // Docker-link style variables: URLs, and an ADDR/PORT pair; the same Service IP and port, the same listener.
+    expect(got.WEB_PORT).toBe(`tcp://127.0.0.1:${got.WEB_SERVICE_PORT}`);
+    expect(got.WEB_PORT_8080_TCP).toBe(got.WEB_PORT);
+    expect(got.WEB_PORT_8080_TCP_ADDR).toBe("127.0.0.1");
+    expect(got.WEB_PORT_8080_TCP_PORT).toBe(got.WEB_SERVICE_PORT);
+    expect(got.WEB_PORT_8080_TCP_PROTO).toBe("tcp");
     // Left alone: TLS (the certificate names the cluster host), loopback, the API server's, non-addresses.
     for (const name of ["TLS_URL", "PUBLIC_URL", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "LOG_LEVEL"])
       expect(got[name]).toBe(POD[name as keyof typeof POD]);
