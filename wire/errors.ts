@@ -1,6 +1,6 @@
 /** Errors of the wire layer and the mapping between reset reasons and KfwdError codes. */
 import { KfwdError } from "./kfwd-error";
-import { RESET_REASON_NAMES } from "./constants";
+import { RESET_REASON_NAMES, ResetReason } from "./constants";
 import { DIAL_ERROR, type DialErrorCode, dialErrorFromReset, formatHostPort } from "./net";
 
 export function wireProtocolError(reason: string, bytes?: Uint8Array): KfwdError {
@@ -30,9 +30,18 @@ export function resetReasonName(reason: number): string {
   return RESET_REASON_NAMES[reason] ?? `reason ${reason}`;
 }
 
-/** Why `Mux.open` failed, as the error the caller sees. */
+/** A reset reason in words a user knows ("connection refused", "name not found"). */
+const DIAL_WORDS: Readonly<Record<number, string>> = {
+  [ResetReason.REFUSED]: "connection refused",
+  [ResetReason.UNREACHABLE]: "host unreachable",
+  [ResetReason.NAME_NOT_FOUND]: "name not found",
+  [ResetReason.TIMEOUT]: "timed out",
+};
+
+/** Why `Mux.open` failed, as the error the caller sees: the cause in words, then the agent's own message. */
 export function dialError(target: { host: string; port: number }, reason: number, message: string): KfwdError {
-  const detail = message || resetReasonName(reason);
+  const words = DIAL_WORDS[reason] ?? resetReasonName(reason);
+  const detail = message && message !== words ? `${words} (${message})` : words;
   const code = dialErrorFromReset(reason);
   return new KfwdError(
     code,

@@ -7,6 +7,7 @@ import type { Capability } from "./capability";
 import { incomingFor } from "./incoming/index";
 import { outgoing, outgoingSettings } from "./outgoing/index";
 import { transparent } from "./transparent/index";
+import { reach, reachSettings } from "./reach/index";
 
 /** What a command line adds to the profile (`kfwd run --transparent`). */
 export interface CapabilityFlags {
@@ -15,8 +16,10 @@ export interface CapabilityFlags {
 
 const REGISTRY: ReadonlyArray<(profile: Profile, flags: CapabilityFlags) => Capability | undefined> = [
   (profile) => outgoing(outgoingSettings(profile)),
+  // After outgoing: its JVM options name the proxies outgoing started.
+  (profile) => reach(reachSettings(profile)),
   (profile) => incomingFor(profile),
-  (_profile, flags) => (flags.transparent ? transparent() : undefined),
+  (profile, flags) => (flags.transparent || profile.reach.transparent ? transparent() : undefined),
 ];
 
 /** The profile's capabilities, in the order they start (and the reverse of the order they stop). */

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { fitEnv } from "../env/limits";
 import { KfwdError } from "../errors";
 import { ENV_FORMATS, formatEnv, formatUnset, isEnvFormat, type Formatted } from "../env/format";
+import { hostOptionsWithoutKfwd, withHostOptions } from "../env/option-vars";
 import { proxyVariables } from "../env/proxy-vars";
 import { loadProfile, type Profile } from "../profile/index";
 import { explainRewrites } from "../env/explain";
@@ -57,13 +58,23 @@ export default defineCommand({
           "Cannot print --unset as dotenv: an env file cannot remove variables",
           "Use --format sh, fish, powershell or json.",
         );
-      out = formatUnset(await namesToUnset(profile, ui), format);
+      // The user's own NODE_OPTIONS/JAVA_TOOL_OPTIONS (kfwd's part taken out) are set back, not unset.
+      const restore = hostOptionsWithoutKfwd(process.env);
+      const names = (await namesToUnset(profile, ui)).filter((n) => restore[n] === undefined);
+      const unset = formatUnset(names, format);
+      if (format === "json") {
+        const nulls = JSON.parse(unset.text) as Record<string, null>;
+        out = { text: `${JSON.stringify({ ...nulls, ...restore }, null, 2)}\n`, skipped: unset.skipped };
+      } else {
+        const set = formatEnv(restore, format);
+        out = { text: unset.text + set.text, skipped: [...unset.skipped, ...set.skipped] };
+      }
     } else {
       const { state, started } = await ensureSession(profile, ui);
       if (started) ui.info(`Started a background session (pid ${state.pid}); stop it with: kfwd down ${args.profile}`);
       // A variable no command could receive would break every command the shell runs: skip it (warned).
       out = formatEnv(
-        fitEnv(await sessionEnv(state), [], (m) => ui.warn(m)),
+        fitEnv(withHostOptions(process.env, await sessionEnv(state)), [], (m) => ui.warn(m)),
         format,
       );
     }

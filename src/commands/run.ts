@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { checkArgumentSpace, fitEnv } from "../env/limits";
+import { withHostOptions } from "../env/option-vars";
 import { KfwdError } from "../errors";
 import { loadProfile } from "../profile/index";
 import { insideCommand, type TransparentPlace } from "../capabilities/transparent/index";
@@ -34,6 +35,7 @@ export default defineCommand({
     }
     const ui = uiFor(args);
     const profile = await loadProfile(args.profile);
+    const transparent = args.transparent || profile.reach.transparent;
     // What is known before anything starts (the pod's variables come later and are checked then).
     checkArgumentSpace(command, { ...process.env, ...profile.env.set });
     const warn = (m: string): void => ui.warn(m);
@@ -41,16 +43,17 @@ export default defineCommand({
     const running = await findSession(profile.id);
     if (running) {
       ui.step(`Using the running session (pid ${running.pid}); running ${command.join(" ")}`);
-      const argv = args.transparent
+      const argv = transparent
         ? insideCommand(command, transparentPlace(running, args.profile), running.loopbackPorts)
         : command;
-      return await runChild(argv, fitEnv({ ...process.env, ...(await sessionEnv(running)) }, argv, warn));
+      const env = { ...process.env, ...withHostOptions(process.env, await sessionEnv(running)) };
+      return await runChild(argv, fitEnv(env, argv, warn));
     }
-    const session = await startSession(sessionConfigFrom(profile, ui, { transparent: args.transparent }), ui);
+    const session = await startSession(sessionConfigFrom(profile, ui, { transparent }), ui);
     try {
       ui.step(`Running ${command.join(" ")}`);
       const argv = session.commandLine(command);
-      return await runChild(argv, fitEnv({ ...process.env, ...session.env }, argv, warn));
+      return await runChild(argv, fitEnv({ ...process.env, ...withHostOptions(process.env, session.env) }, argv, warn));
     } finally {
       await session.stop();
     }

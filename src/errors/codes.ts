@@ -333,6 +333,11 @@ export const ERRORS = {
     meaning: "The kfwd annotation on a Service that records intercepting sessions cannot be read (edited by hand?).",
     fix: "Restore the Service's selector yourself and remove the annotation.",
   },
+  KFWD_REACH_ENDPOINT: {
+    area: "local",
+    meaning: "The loopback endpoint the Node/Bun preload asks for cluster destinations could not be started.",
+    fix: "Check that loopback works; or set [reach] node = false.",
+  },
   KFWD_TRANSPARENT_UNSUPPORTED: {
     area: "transparent",
     meaning:

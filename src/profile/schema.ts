@@ -396,6 +396,46 @@ export const profileSchema = {
     },
   ),
 
+  reach: table(
+    'Apps that ignore proxy variables (database clients, Node, the JVM, programs dialing a host and port from the env) reach the cluster unchanged. See README "Reaching the cluster from every app".',
+    {
+      rewrite: boolean({
+        default: true,
+        example: false,
+        description:
+          "Rewrite cluster addresses in the pod's variables and `[env] set` (URLs, host:port, service-link host/port variables) to loopback listeners that lead there through the agent. The host's own environment is never rewritten; `kfwd env --explain` lists each change.",
+      }),
+      keep: stringList(
+        {
+          default: ["KUBERNETES_*"],
+          example: ["KUBERNETES_*", "SENTRY_DSN", "*.internal.example.com"],
+          description:
+            "Globs of variable names and of hosts that are never rewritten. The default keeps the API server's variables: a client of the API needs the pod's token and the certificate names the cluster IP.",
+        },
+        (s) => (s.trim() === "" ? "a glob cannot be empty" : undefined),
+        "array of globs",
+      ),
+      node: boolean({
+        default: true,
+        example: false,
+        description:
+          "Add kfwd's preload to NODE_OPTIONS (Node) and BUN_OPTIONS (Bun): net/tls connections and dns.lookup for destinations `[proxy]` routes to the cluster go through kfwd (fetch, http, pg, ioredis...). Your own NODE_OPTIONS/BUN_OPTIONS are kept after it.",
+      }),
+      jvm: boolean({
+        default: true,
+        example: false,
+        description:
+          'Add the proxies to JAVA_TOOL_OPTIONS (SOCKS for plain sockets, HTTP for HttpURLConnection and HttpClient; loopback direct). Your own JAVA_TOOL_OPTIONS are kept after it. The JVM prints "Picked up JAVA_TOOL_OPTIONS" on stderr.',
+      }),
+      transparent: boolean({
+        default: false,
+        example: true,
+        description:
+          'Linux: `kfwd run` runs the command in its own user, network and mount namespaces (made without privileges) where every TCP connection and DNS lookup goes through the agent — static binaries and hard-coded names included. Same as `kfwd run --transparent`. See README "Transparent mode".',
+      }),
+    },
+  ),
+
   forward: arrayOfTables(
     "Fixed local ports for clients that ignore proxies (databases, static binaries). One `[[forward]]` table per port.",
     {

@@ -88,10 +88,22 @@ export function listStates(): SessionState[] {
   return states.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 
-/** Everything a session leaves in the state directory. */
+/**
+ * Everything a session leaves in the state directory: its own files and its capabilities' (`<id>.*`), but
+ * not the start lock, which whoever holds it removes.
+ */
 export function removeSessionFiles(id: string, keepLog = false): void {
   const paths = sessionPaths(id);
-  for (const path of [paths.state, paths.socket, ...(keepLog ? [] : [paths.log])]) rmSync(path, { force: true });
+  const dir = stateDir();
+  const capabilityFiles = readdirSync(dir)
+    .filter((name) => name.startsWith(`${id}.`))
+    .map((name) => join(dir, name))
+    .filter((path) => path !== paths.lock);
+  for (const path of new Set([paths.state, paths.socket, ...capabilityFiles])) {
+    if (keepLog && path === paths.log) continue;
+    rmSync(path, { force: true });
+  }
+  if (!keepLog) rmSync(paths.log, { force: true });
 }
 
 function parseState(text: string): SessionState | undefined {

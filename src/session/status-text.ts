@@ -56,7 +56,9 @@ export function sessionText(p: Probe): string {
   const s = p.state;
   if (p.kind === "stale") return `${s.profilePath}  stale: ${p.reason}; cleaned up\n`;
   const head = p.kind === "running" ? `${p.stats.state}, ${duration(p.stats.uptimeMs)}` : `unresponsive: ${p.reason}`;
-  const lines = [`${s.profilePath}  ${head}`, `  session   ${s.profileId}, pid ${s.pid}`, ...placeLines(s)];
+  // A capability's live figures replace what it said at start (listeners made on demand, counters).
+  const live = p.kind === "running" ? (p.stats.capabilities ?? {}) : {};
+  const lines = [`${s.profilePath}  ${head}`, `  session   ${s.profileId}, pid ${s.pid}`, ...placeLines(s, live)];
   if (p.kind === "running") {
     const t = p.stats;
     lines.splice(
@@ -66,17 +68,17 @@ export function sessionText(p: Probe): string {
     );
     lines.push(
       `  traffic   ${t.openStreams} open stream${t.openStreams === 1 ? "" : "s"}, ${bytes(t.bytesSent)} sent, ${bytes(t.bytesReceived)} received`,
-      ...Object.values(t.capabilities ?? {}).flatMap((r) => r.lines.map((line) => `  ${line}`)),
     );
   }
   return `${lines.join("\n")}\n`;
 }
 
 /** Where a session can be reached: what `kfwd up` prints once it is ready (each capability's own lines). */
-export function placeLines(s: SessionState): string[] {
+export function placeLines(s: SessionState, live: SessionState["capabilities"] = {}): string[] {
+  const names = [...new Set([...Object.keys(s.capabilities), ...Object.keys(live)])];
   return [
     `  target    ${s.target}`,
-    ...Object.values(s.capabilities).flatMap((r) => r.lines.map((line) => `  ${line}`)),
+    ...names.flatMap((name) => (live[name] ?? s.capabilities[name])?.lines.map((line) => `  ${line}`) ?? []),
   ];
 }
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
@@ -26,6 +26,11 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
   let env: Record<string, string>;
   const status = async (): Promise<SessionJson[]> =>
     JSON.parse((await kfwd(["status", "--json"], { env })).stdout) as SessionJson[];
+  /** The state directory's files, less the Node/Bun preload every session shares (it is never removed). */
+  const sessionFiles = (): string[] =>
+    readdirSync(join(xdg, "kfwd"))
+      .filter((f) => f !== "kfwd-preload.cjs")
+      .sort();
   const curlThrough = (s: SessionJson): number | null =>
     spawnSync("curl", ["-sS", "--fail", "--max-time", "5", "-x", `socks5h://${socksOf(s)}`, web], { stdio: "ignore" })
       .status;
@@ -56,8 +61,16 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     const [s] = await status();
     expect(s?.state).toBe("up");
     expect(curlThrough(s as SessionJson)).toBe(0);
-    const files = readdirSync(join(xdg, "kfwd")).sort();
-    expect(files).toEqual([`${s?.id}.json`, `${s?.id}.log`, `${s?.id}.sock`]);
+    const files = sessionFiles();
+    expect(files).toEqual([
+      `${s?.id}.json`,
+      `${s?.id}.log`,
+      expect.stringMatching(/\.reach-[0-9a-f]+$/),
+      `${s?.id}.sock`,
+    ]);
+    // The Node/Bun preload is shared by sessions and stays: a shell still holding NODE_OPTIONS must not break.
+    expect(statSync(join(xdg, "kfwd", "kfwd-preload.cjs")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(xdg, "kfwd", files[2] as string)).mode & 0o777).toBe(0o600);
   });
 
   test("a second up for the same profile reuses the session", async () => {
@@ -82,9 +95,9 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
 
   test("run reuses a running session: the child gets its env, nothing is started or stopped", async () => {
     const [s] = await status();
-    const r = await kfwd(["run", shop, "--", "sh", "-c", `echo "$ALL_PROXY"; curl -sS --fail ${web}`], { env });
+    const r = await kfwd(["run", shop, "--", "sh", "-c", `echo "$KFWD_SOCKS"; curl -sS --fail ${web}`], { env });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`socks5h://${socksOf(s as SessionJson)}`);
+    expect(r.stdout).toContain(socksOf(s as SessionJson));
     expect(r.stdout).toContain("hello from the cluster");
     const [after] = await status();
     expect(after?.pid).toBe(s?.pid as number);
@@ -153,7 +166,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     const r = await kfwd(["down", "--all"], { env });
     expect(r.code).toBe(0);
     for (const s of before) expect(alive(s.pid)).toBe(false);
-    expect(readdirSync(join(xdg, "kfwd"))).toEqual([]);
+    expect(sessionFiles()).toEqual([]);
     // Only the cluster's own services are left in the namespace: every agent went with its session.
     const pids = spawnSync("ip", ["netns", "pids", cluster.netns], { encoding: "utf8" })
       .stdout.split("\n")
@@ -170,7 +183,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     );
     expect(r.stderr).toContain("hint: Create it with");
     expect(await status()).toEqual([]);
-    expect(readdirSync(join(xdg, "kfwd"))).toEqual([]);
+    expect(sessionFiles()).toEqual([]);
   });
 
   test("three kfwd env at once for a stopped profile start one session, and all get its env", async () => {

@@ -15,6 +15,17 @@ export const NAMES = {
   echo: "echo.shop.svc.cluster.local",
   tls: "secure.shop.svc.cluster.local",
 } as const;
+/**
+ * A "Service IP" off loopback (on the namespace's own lo), as a real cluster's are: kfwd
+ * never rewrites loopback addresses. The host has no such address. Databases (./fake-databases.ts) and the
+ * API of the client matrix listen here, under these names.
+ */
+export const SERVICE_ADDR = "10.96.0.10";
+export const SERVICE_NAMES = {
+  db: "db.shop.svc.cluster.local",
+  cache: "cache.shop.svc.cluster.local",
+  api: "api.shop.svc.cluster.local",
+} as const;
 export const PORTS = {
   http: 8080,
   https: 8443,
@@ -63,11 +74,13 @@ export async function startFakeCluster(): Promise<FakeCluster> {
   ]);
   sh("ip", ["netns", "add", netns]);
   sh("ip", ["-n", netns, "link", "set", "lo", "up"]);
+  sh("ip", ["-n", netns, "addr", "add", `${SERVICE_ADDR}/32`, "dev", "lo"]);
   const etc = `/etc/netns/${netns}`;
   mkdirSync(etc, { recursive: true });
   writeFileSync(
     join(etc, "hosts"),
-    `127.0.0.1 localhost\n::1 localhost\n${CLUSTER_ADDR} ${Object.values(NAMES).join(" ")}\n`,
+    `127.0.0.1 localhost\n::1 localhost\n${CLUSTER_ADDR} ${Object.values(NAMES).join(" ")}\n` +
+      `${SERVICE_ADDR} ${Object.values(SERVICE_NAMES).join(" ")} ledger.shop\n`,
   );
   writeFileSync(join(etc, "resolv.conf"), "nameserver 127.0.0.1\n");
   const services: ChildProcess = spawn(
@@ -79,6 +92,7 @@ export async function startFakeCluster(): Promise<FakeCluster> {
       process.execPath,
       join(import.meta.dir, "../fixtures/cluster-services.ts"),
       CLUSTER_ADDR,
+      SERVICE_ADDR,
       join(certDir, "cert.pem"),
       join(certDir, "key.pem"),
     ],

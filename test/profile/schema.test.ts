@@ -47,6 +47,7 @@ type Expected = {
     direct: string[];
     auth?: { username: string; password: string };
   };
+  reach: { rewrite: boolean; keep: string[]; node: boolean; jvm: boolean; transparent: boolean };
   forward: { local: HostPort; remote: HostPort; name?: string }[];
   incoming: {
     mode?: "steal" | "mirror" | "replace";
@@ -65,6 +66,7 @@ test("Profile has the documented shape (checked by tsc)", () => {
   assertType<Equal<Profile["agent"], Expected["agent"]>>();
   assertType<Equal<Profile["env"], Expected["env"]>>();
   assertType<Equal<Profile["proxy"], Expected["proxy"]>>();
+  assertType<Equal<Profile["reach"], Expected["reach"]>>();
   assertType<Equal<Profile["forward"], Expected["forward"]>>();
   expect(true).toBe(true);
 });

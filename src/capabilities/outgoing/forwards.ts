@@ -25,8 +25,10 @@ export async function startForward(
   spec: ForwardSpec,
   tunnel: Tunnel,
   log: (msg: string) => void,
+  onDialError?: (error: unknown, forward: { spec: ForwardSpec; port: number }) => void,
 ): Promise<RunningForward> {
   const sockets = new Set<Socket>();
+  let port = spec.listen.port;
   const server: Server = createServer({ noDelay: true }, (socket) => {
     if (!admitOwner(socket, `forward ${describe(spec)}`)) return;
     sockets.add(socket);
@@ -36,6 +38,7 @@ export async function startForward(
       (stream) => splice(socket, stream),
       (error: unknown) => {
         log(`forward ${describe(spec)}: ${error instanceof Error ? error.message : String(error)}`);
+        onDialError?.(error, { spec, port });
         socket.destroy();
       },
     );
@@ -53,7 +56,7 @@ export async function startForward(
     server.listen(spec.listen.port, spec.listen.host, () => resolve());
   });
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : spec.listen.port;
+  port = typeof address === "object" && address ? address.port : spec.listen.port;
   return {
     spec,
     port,

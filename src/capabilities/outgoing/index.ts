@@ -14,6 +14,7 @@ import type { ProxyServer } from "../../proxy/server";
 import { startSocks5 } from "../../proxy/socks5";
 import { debug } from "../../ui/log";
 import type { Capability, CapabilityContext, CapabilityReport } from "../capability";
+import { dialFailureReporter } from "./dial-failures";
 import { type ForwardSpec, type RunningForward, startForward } from "./forwards";
 
 export interface OutgoingSettings {
@@ -58,8 +59,9 @@ export function outgoing(settings: OutgoingSettings): Capability {
         socks = await startSocks5({ ...settings.socks, dial, log: debug("socks"), ...credentials });
         http = await startHttpProxy({ ...settings.http, dial, log: debug("http"), ...credentials });
         ui.step(`Proxies: SOCKS5 ${socks.host}:${socks.port}, HTTP ${http.host}:${http.port}`);
+        const reportFailure = dialFailureReporter((m) => ui.warn(m));
         for (const spec of settings.forwards) {
-          const forward = await startForward(spec, tunnel, debug("forward"));
+          const forward = await startForward(spec, tunnel, debug("forward"), reportFailure);
           forwards.push(forward);
           ui.step(`Forward ${forward.spec.listen.host}:${forward.port} → ${spec.to.host}:${spec.to.port}`);
         }
