@@ -13,6 +13,10 @@ export const commands: Record<string, () => Promise<AnyCommand>> = {
   down: () => load(import("./down")),
   doctor: () => load(import("./doctor")),
   clean: () => load(import("./clean")),
+  schema: () => load(import("./schema")),
+  completion: () => load(import("./completion")),
+  init: () => load(import("./init")),
+  ls: () => load(import("./ls")),
   // Hidden (meta.hidden): the background process `up` and `env` start.
   _session: () => load(import("./_session")),
 };
