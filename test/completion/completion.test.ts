@@ -31,12 +31,13 @@ const scripts: Record<string, string> = {};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "kfwd-completion-"));
+  const scriptDir = mkdtempSync(join(tmpdir(), "kfwd-completion-scripts-"));
   for (const f of ["shop.toml", "notes.txt"]) writeFileSync(join(dir, f), "");
   mkdirSync(join(dir, "sub"));
   for (const shell of ["bash", "zsh", "fish"]) {
     const r = await kfwd(["completion", shell]);
     expect(r.code).toBe(0);
-    scripts[shell] = join(dir, `..${shell}-completion`);
+    scripts[shell] = join(scriptDir, `${shell}-completion`);
     writeFileSync(scripts[shell], r.stdout);
   }
 });
@@ -52,7 +53,7 @@ const words = (out: string) => [
   ...new Set(
     out
       .split("\n")
-      .map((l) => l.split("\t")[0]?.replace(/\/$/, "") ?? "")
+      .map((l) => l.split("\t")[0]?.trim().replace(/\/$/, "") ?? "")
       .filter((w) => w !== ""),
   ),
 ];
