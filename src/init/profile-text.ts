@@ -1,4 +1,5 @@
 /** The profile `kfwd init` writes: the choices made, and the keys worth knowing about, commented. */
+import { profileSchema } from "../profile/schema";
 import { formatToml } from "../profile/toml-text";
 import type { TargetRow } from "../targets/list";
 import type { EnvPreview } from "./env-preview";
@@ -21,15 +22,16 @@ const str = (s: string) => formatToml(s);
 /** Names wrapped at ~100 columns, each line a comment. */
 function nameLines(names: readonly string[]): string[] {
   const lines: string[] = [];
-  let line = "#  ";
+  const start = "#   ";
+  let line = start;
   for (const n of names) {
-    if (line.length + n.length > 100 && line !== "#  ") {
+    if (line.length + n.length > 100 && line !== start) {
       lines.push(line.trimEnd());
-      line = "#  ";
+      line = start;
     }
     line += `${n} `;
   }
-  if (line !== "#  ") lines.push(line.trimEnd());
+  if (line !== start) lines.push(line.trimEnd());
   return lines;
 }
 
@@ -79,9 +81,11 @@ export function profileText(c: InitChoices, file: string): string {
       out.push("#   the service-link variables (*_SERVICE_HOST, *_SERVICE_PORT...) of the namespace's Services");
     out.push("#   and, with an ephemeral agent, what the image's ENV sets");
   }
-  out.push('# include = ["*"]               # globs of names to take');
-  out.push('# exclude = ["HOSTNAME", "PATH"] # the default leaves out the container\'s own shell, user and paths');
-  out.push('# set = { LOG_LEVEL = "debug" }  # set or override');
+  const { include, exclude } = profileSchema.env.fields;
+  out.push(`# include = ${formatToml(include.default ?? [])}   # globs of names to take (the default)`);
+  out.push(`# exclude = ${formatToml(exclude.default ?? [])}`);
+  out.push("#   (the default: what describes the container's own shell, user and paths)");
+  out.push('# set = { LOG_LEVEL = "debug" }   # set or override');
   out.push("", "# [[forward]]                  # a fixed local port for clients that ignore proxies (databases)");
   out.push("# local = 5432", '# remote = "postgres:5432"', "");
   return out.join("\n");

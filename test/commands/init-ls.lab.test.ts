@@ -166,7 +166,7 @@ describe.skipIf(!lab)("kfwd ls and kfwd init on the lab", () => {
     expect(text).toMatch(/^#:schema \/.*kfwd-profile\.schema\.json$/m);
     expect(text).toContain('workload = "deployment/shop"');
     expect(text).toContain(`namespace = "${ns}"`);
-    expect(text).toContain("#  LOG_LEVEL SHOP_TOKEN");
+    expect(text).toContain("#   LOG_LEVEL SHOP_TOKEN");
     expect(text + r.stdout).not.toContain(SECRET_VALUE);
     expect(text).not.toContain("excluded-by-default");
 
