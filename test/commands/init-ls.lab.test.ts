@@ -6,14 +6,14 @@
  * Skips unless the lab is up (KFWD_LAB=1: fails instead).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { shippedRules } from "../../src/doctor/role";
 import { apiPath } from "../../src/kube/api-path";
 import { KubeClient } from "../../src/kube/client";
 import type { TargetList } from "../../src/targets/list";
-import { kfwd } from "../helpers/kfwd";
+import { KFWD, kfwd } from "../helpers/kfwd";
 import { namespaceWithRole, requireLabOrSkip } from "../kube/helpers/lab";
 
 const lab = requireLabOrSkip();
@@ -193,6 +193,52 @@ describe.skipIf(!lab)("kfwd ls and kfwd init on the lab", () => {
     expect(run.stdout).toContain("LOG_LEVEL=info");
     expect(run.code).toBe(0);
   }, 200_000);
+
+  /** kfwd init on a terminal (util-linux `script` gives it one), typing `keys` once the target question shows. */
+  async function initOnTerminal(out: string, keys: string): Promise<{ code: number; screen: string }> {
+    const command = `${KFWD} init --kubeconfig ${lab!.restricted} -n ${ns} --out ${out} --no-run-check`;
+    const p = Bun.spawn(["script", "-qfec", command, "/dev/null"], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let screen = "";
+    const reader = p.stdout.getReader();
+    let typed = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      screen += new TextDecoder().decode(value);
+      if (!typed && screen.includes("Number [")) {
+        typed = true;
+        p.stdin.write(keys);
+        p.stdin.flush();
+      }
+    }
+    p.stdin.end();
+    return { code: await p.exited, screen: screen.replaceAll("\r", "") };
+  }
+
+  test("init on a terminal: the target is picked from a numbered list", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "kfwd-init-")), "picked.toml");
+    const r = await initOnTerminal(out, "3\r");
+    expect(r.screen).toMatch(/1\) deployment\/shop +1\/1 ready/);
+    expect(r.screen).toMatch(/3\) service\/shop +1\/1 ready/);
+    expect(r.screen).toContain("none: an agent pod");
+    expect(r.screen).toMatch(/Wrote \S*picked\.toml: .*service\/shop/);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toContain('service = "shop"');
+  }, 60_000);
+
+  test("init on a terminal: Ctrl-D at the question cancels and writes nothing", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "kfwd-init-")), "cancelled.toml");
+    const r = await initOnTerminal(out, "\x04");
+    expect(r.screen).toContain("Cancelled: no profile was written");
+    expect(r.screen).not.toContain("unexpected error");
+    expect(r.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 
   test("init names the targets when --target is wrong", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "kfwd-init-")), "p.toml");
