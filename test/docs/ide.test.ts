@@ -42,56 +42,55 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  shell("kfwd down shop.toml");
+  await shell("kfwd down shop.toml");
   await cluster?.stop();
 });
 
 const env = () => ({ ...process.env, PATH: `${bin}:${process.env.PATH}` });
-function shell(command: string): { code: number; stdout: string; stderr: string } {
-  const r = Bun.spawnSync(["sh", "-c", command], { cwd: workspace, env: env(), stdout: "pipe", stderr: "pipe" });
-  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+/** Asynchronous: a blocked event loop would stall whatever this process serves (the fake cluster's pipes). */
+async function shell(command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn(["sh", "-c", command], { cwd: workspace, env: env(), stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { code, stdout, stderr };
 }
 const expand = (s: string) => s.replaceAll("${workspaceFolder}", workspace);
 const readDotenv = (text: string) => (HAS_PYTHON_DOTENV ? pythonDotenv(text) : strictDotenv(text));
 
 /** The proxy in an env file reaches the "cluster" (with a network namespace), as the IDE's program would. */
-function reachesCluster(vars: Record<string, string>): void {
+async function reachesCluster(vars: Record<string, string>): Promise<void> {
   if (!cluster) return;
-  const r = Bun.spawnSync(
-    ["curl", "-sS", "--max-time", "20", "--proxy", vars.HTTP_PROXY ?? "", `http://${NAMES.web}:8080/hello`],
-    {
-      stdout: "pipe",
-    },
-  );
-  expect(r.stdout.toString()).toStartWith("hello from the cluster");
+  const curl = ["curl", "-sS", "--max-time", "20", "--proxy", vars.HTTP_PROXY ?? "", `http://${NAMES.web}:8080/hello`];
+  const p = Bun.spawn(curl, { stdout: "pipe" });
+  expect(await new Response(p.stdout).text()).toStartWith("hello from the cluster");
 }
 
-test("VS Code: the task writes the envFile the launch configuration reads", () => {
+test("VS Code: the task writes the envFile the launch configuration reads", async () => {
   const task = (JSON.parse(recipe("vscode-tasks")) as { tasks: { label: string; command: string }[] }).tasks[0]!;
   const launch = (JSON.parse(recipe("vscode-envfile")) as { configurations: Record<string, string>[] })
     .configurations[0]!;
   expect(launch.preLaunchTask).toBe(task.label);
-  const r = shell(task.command);
+  const r = await shell(task.command);
   expect(r.code).toBe(0);
   const vars = readDotenv(readFileSync(expand(launch.envFile ?? ""), "utf8"));
   expect(vars.GREETING).toBe(GREETING);
   expect(vars.ALL_PROXY).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
-  reachesCluster(vars);
+  await reachesCluster(vars);
   // What the launch configuration then starts: the program with that env.
-  const run = Bun.spawnSync(["node", expand(launch.program ?? "")], {
-    env: { ...process.env, ...vars },
-    stdout: "pipe",
-  });
-  expect(run.stdout.toString()).toBe(`GREETING=${GREETING}\n`);
+  const run = Bun.spawn(["node", expand(launch.program ?? "")], { env: { ...process.env, ...vars }, stdout: "pipe" });
+  expect(await new Response(run.stdout).text()).toBe(`GREETING=${GREETING}\n`);
 }, 60_000);
 
-test("JetBrains EnvFile: the external tool's command writes the .env file the plugin reads", () => {
+test("JetBrains EnvFile: the external tool's command writes the .env file the plugin reads", async () => {
   const command = recipe("jetbrains-tool").trim();
-  expect(shell(command).code).toBe(0);
+  expect((await shell(command)).code).toBe(0);
   const vars = readDotenv(readFileSync(join(workspace, ".idea/kfwd.env"), "utf8"));
   expect(vars.GREETING).toBe(GREETING);
   expect(vars.KFWD_HTTP).toMatch(/^127\.0\.0\.1:\d+$/);
-  reachesCluster(vars);
+  await reachesCluster(vars);
 }, 60_000);
 
 /** `docker run --env-file`: each line NAME=value taken literally (docker/cli opts/envfile.go). */
@@ -106,15 +105,15 @@ function dockerEnvFile(text: string): Record<string, string> {
   return out;
 }
 
-test("docker run --env-file: the recipe's env file gives Docker the values, proxies included", () => {
+test("docker run --env-file: the recipe's env file gives Docker the values, proxies included", async () => {
   const [write, dockerRun] = recipe("docker").trim().split("\n");
   expect(dockerRun).toContain("--env-file kfwd.env");
-  expect(shell(write ?? "").code).toBe(0);
+  expect((await shell(write ?? "")).code).toBe(0);
   const vars = dockerEnvFile(readFileSync(join(workspace, "kfwd.env"), "utf8"));
   // The profile's greeting needs quotes (spaces), so Docker keeps them; plain values arrive as they are.
   expect(vars.GREETING).toBe(`"${GREETING}"`);
   expect(vars.HTTP_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  reachesCluster(vars);
+  await reachesCluster(vars);
 }, 60_000);
 
 test("VS Code: a debugger attaches to the Node app the launch configuration starts under kfwd run", async () => {

@@ -12,7 +12,9 @@ beforeAll(() => {
   process.env.XDG_RUNTIME_DIR = dir;
 });
 afterAll(() => {
-  process.env.XDG_RUNTIME_DIR = saved;
+  // Assigning undefined would leave the string "undefined" for the test files after this one.
+  if (saved === undefined) delete process.env.XDG_RUNTIME_DIR;
+  else process.env.XDG_RUNTIME_DIR = saved;
   rmSync(dir, { recursive: true, force: true });
 });
 
