@@ -1,12 +1,12 @@
 import { type ArgsDef, defineCommand, runCommand, showUsage, type CommandDef, type Resolvable } from "citty";
-import pkg from "../package.json" with { type: "json" };
 import { checkFlags } from "./commands/flags";
 import { commands } from "./commands/index";
 import { isKfwdError } from "./errors";
 import { nearest } from "./profile/suggest";
 import { bold, red } from "./ui/log";
+import { VERSION, versionLine } from "./version";
 
-export const VERSION: string = pkg.version;
+export { VERSION } from "./version";
 
 const root = defineCommand({
   meta: {
@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
       return argv.length === 0 ? EXIT.usage : EXIT.ok;
     }
     if (ownArgs.length === 1 && (ownArgs[0] === "--version" || ownArgs[0] === "-V")) {
-      process.stdout.write(`${VERSION}\n`);
+      process.stdout.write(`${versionLine()}\n`);
       return EXIT.ok;
     }
     const name = ownArgs[0];

@@ -11,8 +11,12 @@ export const commands: Record<string, () => Promise<AnyCommand>> = {
   up: () => load(import("./up")),
   status: () => load(import("./status")),
   down: () => load(import("./down")),
+  init: () => load(import("./init")),
+  ls: () => load(import("./ls")),
   doctor: () => load(import("./doctor")),
   clean: () => load(import("./clean")),
+  schema: () => load(import("./schema")),
+  completion: () => load(import("./completion")),
   // Hidden (meta.hidden): the background process `up` and `env` start.
   _session: () => load(import("./_session")),
   // Hidden: transparent mode's helper inside the command's namespaces.

@@ -338,6 +338,15 @@ export const ERRORS = {
     meaning: "The loopback endpoint the Node/Bun preload asks for cluster destinations could not be started.",
     fix: "Check that loopback works; or set [reach] node = false.",
   },
+  KFWD_INIT_EXISTS: {
+    area: "cli",
+    meaning: "`kfwd init` would overwrite an existing file.",
+    fix: "Pass --force, or choose another --out.",
+  },
+  KFWD_INIT_CANCELLED: {
+    area: "cli",
+    meaning: "`kfwd init` was cancelled at a prompt (Ctrl-C or end of input); nothing was written.",
+  },
   KFWD_TRANSPARENT_UNSUPPORTED: {
     area: "transparent",
     meaning:

@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { kfwd } from "../helpers/kfwd";
 
-const COMMANDS = ["run", "env", "up", "status", "down", "doctor", "clean"];
+const COMMANDS = ["run", "env", "up", "status", "down", "doctor", "clean", "init", "ls", "schema", "completion"];
 
 test("kfwd --help lists every command and no hidden one", async () => {
   const r = await kfwd(["--help"], { env: { NO_COLOR: "1" } });
@@ -38,8 +38,9 @@ test("no command, or an unknown one, is a usage error (exit 2)", async () => {
   expect(r.stderr).toContain(`Unknown command "rnu". Did you mean "run"?`);
 });
 
-test("--version prints the version", async () => {
+test("--version prints kfwd's version, the wire protocol's, Bun's and the platform", async () => {
   const r = await kfwd(["--version"]);
   expect(r.code).toBe(0);
-  expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  const { version } = (await Bun.file(`${import.meta.dir}/../../package.json`).json()) as { version: string };
+  expect(r.stdout).toBe(`kfwd ${version} (wire protocol 1, Bun ${Bun.version}, ${process.platform}-${process.arch})\n`);
 });
