@@ -4,10 +4,15 @@
  */
 import type { Profile } from "../profile/index";
 import type { Capability } from "./capability";
+import { files, filesSettings } from "./files/index";
 import { outgoing, outgoingSettings } from "./outgoing/index";
 
 const REGISTRY: ReadonlyArray<(profile: Profile) => Capability | undefined> = [
   (profile) => outgoing(outgoingSettings(profile)),
+  (profile) => {
+    const settings = filesSettings(profile);
+    return settings ? files(settings) : undefined;
+  },
 ];
 
 /** The profile's capabilities, in the order they start (and the reverse of the order they stop). */

@@ -48,6 +48,7 @@ type Expected = {
     auth?: { username: string; password: string };
   };
   forward: { local: HostPort; remote: HostPort; name?: string }[];
+  files: { mounts: string[]; paths: string[]; exclude: string[]; dir?: string; keep: boolean };
 };
 
 test("Profile has the documented shape (checked by tsc)", () => {
@@ -60,5 +61,6 @@ test("Profile has the documented shape (checked by tsc)", () => {
   assertType<Equal<Profile["env"], Expected["env"]>>();
   assertType<Equal<Profile["proxy"], Expected["proxy"]>>();
   assertType<Equal<Profile["forward"], Expected["forward"]>>();
+  assertType<Equal<Profile["files"], Expected["files"]>>();
   expect(true).toBe(true);
 });
