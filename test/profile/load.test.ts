@@ -211,7 +211,7 @@ describe("unknown keys", () => {
       /profile\.toml:1:1: clustr: Unknown table "clustr". Did you mean "cluster"\?/,
     );
     expect(problem("[incoming]\nport = 1")).toContain(
-      "Known sections: [cluster], [target], [agent], [env], [proxy], [[forward]].",
+      "Known sections: [cluster], [target], [agent], [env], [proxy], [files], [[forward]].",
     );
     expect(problem("[proxy]\nzzz = 1")).toContain("Known keys in [proxy]: socks, http, expose");
     expect(problem('[[forward]]\nlocal = 1\nremote = "a:1"\nlabel = "x"')).toContain(

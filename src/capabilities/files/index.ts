@@ -51,6 +51,7 @@ export function files(settings: FilesSettings): FilesCapability {
   let ui: Ui | undefined;
   let log: (m: string) => void = () => {};
   let syncs = 0;
+  let firstCopy: { ms: number; bytes: number; files: number } | undefined;
   let skipped = new Map<string, string>();
   const counters: ReceiveCounters = { files: 0, dirs: 0, bytes: 0, deleted: 0, refused: 0, updates: 0 };
   const exclude = settings.exclude.map((g) => globToRegExp(g).source);
@@ -80,6 +81,7 @@ export function files(settings: FilesSettings): FilesCapability {
             for (const p of [...target.written]) if (!seen.has(p)) void target.remove(p).catch(() => {});
           }
           const secs = (performance.now() - started) / 1000;
+          if (syncs === 1) firstCopy = { ms: Math.round(secs * 1000), bytes: counters.bytes, files: counters.files };
           log(`copy in place: ${counters.files} files, ${counters.bytes} bytes in ${secs.toFixed(2)} s`);
           ui?.step(
             `Files: ${counters.files} files (${formatBytes(counters.bytes)}) in ${copy?.root} (${secs.toFixed(1)} s)`,
@@ -189,7 +191,7 @@ export function files(settings: FilesSettings): FilesCapability {
       return { lines: [`files     ${data.root} (${data.paths.join(", ") || "nothing readable"})`], data };
     },
     stats(): CapabilityReport {
-      const data = { root: copy?.root ?? "", paths: roots(), ...counters };
+      const data = { root: copy?.root ?? "", paths: roots(), ...counters, ...(firstCopy ? { firstCopy } : {}) };
       const last = counters.lastUpdateAt ? `, last update ${new Date(counters.lastUpdateAt).toISOString()}` : "";
       return {
         lines: [
