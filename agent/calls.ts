@@ -2,6 +2,8 @@
 import { lookup } from "node:dns/promises";
 import { KfwdError } from "../wire/kfwd-error";
 import type { CallHandlers } from "../wire/calls";
+import { targetMounts } from "./files/mounts";
+import { filesView } from "./files/root";
 import { log } from "./log";
 import { processEnv } from "./process-env";
 
@@ -41,6 +43,9 @@ export const agentCalls: Omit<CallHandlers, "incomingStart" | "incomingStop" | "
   },
   processEnv({ pid }) {
     return processEnv(pid);
+  },
+  filesMounts() {
+    return { mounts: targetMounts(), view: filesView() };
   },
 };
 

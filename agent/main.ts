@@ -6,9 +6,12 @@
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Mux } from "../wire/mux";
+import { FILES_STREAM_KIND } from "../wire/files";
+import { DIAL_KIND } from "../wire/payloads";
 import { agentCalls } from "./calls";
 import { incomingAgent } from "./incoming/index";
 import { tcpDialer } from "./dial";
+import { serveFiles } from "./files/serve";
 import { log } from "./log";
 import { processTransport } from "./process-transport";
 import { AGENT_VERSION } from "./version";
@@ -33,7 +36,8 @@ function main(): void {
   const mux = new Mux(processTransport(leftover), {
     role: "agent",
     handlers: { ...agentCalls, ...incoming.handlers },
-    onStream: (request) => dialer.handle(request),
+    streamKinds: [DIAL_KIND, FILES_STREAM_KIND],
+    onStream: (request) => (request.kind === FILES_STREAM_KIND ? serveFiles(request, log) : dialer.handle(request)),
     log,
     info: {
       agentVersion: AGENT_VERSION,

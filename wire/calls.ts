@@ -30,7 +30,27 @@ export interface CallMap {
   incomingStop: { params: Record<string, never>; result: { restored: string[] } };
   /** Counters per port. */
   incomingStats: { params: Record<string, never>; result: { ports: InterceptPortStats[] } };
+  /** The target container's volume mounts, and whose files the agent reads (FilesView).
+   *  Capability "call:filesMounts". */
+  filesMounts: { params: Record<string, never>; result: { mounts: TargetMount[]; view: FilesView } };
 }
+
+/** One volume mount of the target container, as its pod spec states it (`type`: the volume's source key). */
+export interface TargetMount {
+  path: string;
+  volume: string;
+  /** "configMap", "secret", "projected", "downwardAPI", "emptyDir", "persistentVolumeClaim", ... */
+  type: string;
+  readOnly: boolean;
+  subPath?: string;
+}
+
+/**
+ * Whose files an agent reads: "target" — the target container's, through /proc/<pid>/root (an ephemeral agent);
+ * "separate" — none of the target's, it runs in a pod of its own (placement "pod"); "own" — its own filesystem
+ * (a local agent, a targetless agent pod).
+ */
+export type FilesView = "target" | "separate" | "own";
 
 export type CallMethod = keyof CallMap;
 

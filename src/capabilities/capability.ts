@@ -27,6 +27,12 @@ export interface CapabilityReport {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+/** What the capabilities of a session serve on this machine, gathered for `wrapCommand`. */
+export interface CommandPlace {
+  loopbackPorts: readonly number[];
+  binds: ReadonlyArray<readonly [host: string, container: string]>;
+}
+
 export interface Capability {
   /** Stable name: the key of its report in state and status, and its debug channel. */
   readonly name: string;
@@ -54,11 +60,13 @@ export interface Capability {
   stats?(): CapabilityReport;
   /** Ports it serves on the host's loopback (proxies, forwards): transparent mode makes them reachable inside. */
   loopbackPorts?(): number[];
+  /** Host paths to show at the pod's own paths (the files copy): transparent mode binds them there. */
+  binds?(): Array<[host: string, container: string]>;
   /**
    * How `kfwd run` starts the command, if this capability changes that (transparent mode: in namespaces).
-   * `loopbackPorts` are every capability's, for the command to reach there as it would here.
+   * `place` holds every capability's loopback ports and binds, for the command to see what it would here.
    */
-  wrapCommand?(command: readonly string[], loopbackPorts: readonly number[]): string[];
+  wrapCommand?(command: readonly string[], place: CommandPlace): string[];
   /** Undo everything `start` and `afterConnect` did. Idempotent. */
   stop(): Promise<void>;
 }

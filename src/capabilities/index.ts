@@ -5,6 +5,7 @@
 import type { Profile } from "../profile/index";
 import type { Capability } from "./capability";
 import { incomingFor } from "./incoming/index";
+import { files, filesSettings } from "./files/index";
 import { outgoing, outgoingSettings } from "./outgoing/index";
 import { transparent } from "./transparent/index";
 import { reach, reachSettings } from "./reach/index";
@@ -20,6 +21,10 @@ const REGISTRY: ReadonlyArray<(profile: Profile, flags: CapabilityFlags) => Capa
   (profile) => reach(reachSettings(profile)),
   (profile) => incomingFor(profile),
   (profile, flags) => (flags.transparent || profile.reach.transparent ? transparent() : undefined),
+  (profile) => {
+    const settings = filesSettings(profile);
+    return settings ? files(settings) : undefined;
+  },
 ];
 
 /** The profile's capabilities, in the order they start (and the reverse of the order they stop). */

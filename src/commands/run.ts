@@ -43,9 +43,7 @@ export default defineCommand({
     const running = await findSession(profile.id);
     if (running) {
       ui.step(`Using the running session (pid ${running.pid}); running ${command.join(" ")}`);
-      const argv = transparent
-        ? insideCommand(command, transparentPlace(running, args.profile), running.loopbackPorts)
-        : command;
+      const argv = transparent ? insideCommand(command, transparentPlace(running, args.profile), running) : command;
       const env = { ...process.env, ...withHostOptions(process.env, await sessionEnv(running)) };
       return await runChild(argv, fitEnv(env, argv, warn));
     }

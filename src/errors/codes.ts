@@ -461,6 +461,17 @@ export const ERRORS = {
     meaning: "A background session cannot create its control socket in the state directory.",
     fix: "Check that the state directory ($XDG_RUNTIME_DIR/kfwd or /tmp/kfwd-<uid>) is writable.",
   },
+  KFWD_FILES_FAILED: {
+    area: "local",
+    meaning:
+      "The copy of the pod's files ([files]) could not be made or kept: the agent ended it, or the host directory failed.",
+    fix: "Run with --verbose (or KFWD_DEBUG=files,agent) to see the reason.",
+  },
+  KFWD_FILES_DIR_UNSAFE: {
+    area: "local",
+    meaning: "The [files] dir exists but is not a directory owned by you.",
+    fix: "Point [files] dir at a directory of yours, or remove it so kfwd creates it (0700).",
+  },
   KFWD_STATE_DIR_UNSAFE: {
     area: "local",
     meaning: "The session state directory is not a directory owned by you.",

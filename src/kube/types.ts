@@ -45,6 +45,21 @@ export interface Container {
   envFrom?: EnvFromSource[];
   securityContext?: SecurityContext;
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  volumeMounts?: VolumeMount[];
+}
+
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+  subPathExpr?: string;
+}
+
+/** A pod volume: its name plus one source key (configMap, secret, projected, emptyDir, ...) kfwd only names. */
+export interface Volume {
+  name: string;
+  [source: string]: unknown;
 }
 
 export interface ContainerState {
@@ -76,6 +91,7 @@ export interface Pod {
     serviceAccountName?: string;
     enableServiceLinks?: boolean;
     imagePullSecrets?: { name: string }[];
+    volumes?: Volume[];
   };
   status?: {
     phase?: string;

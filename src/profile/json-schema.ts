@@ -28,6 +28,16 @@ const BY_TYPE: Record<string, JsonSchema> = {
   },
   "kind/name": { type: "string", pattern: `^(deployment|statefulset|replicaset)/${NAME}$` },
   "array of strings": stringArray,
+  "array of paths": stringArray,
+  "array of ports": {
+    type: "array",
+    items: {
+      anyOf: [
+        { type: "integer", minimum: 1, maximum: 65535 },
+        { type: "string", pattern: "^[0-9]{1,5}:[0-9]{1,5}$" },
+      ],
+    },
+  },
   "array of globs": stringArray,
   "array of globs/CIDRs": stringArray,
   "table of strings": { type: "object", additionalProperties: { type: "string" } },

@@ -436,6 +436,58 @@ export const profileSchema = {
     },
   ),
 
+  files: table(
+    "The target container's files on this machine: its mounted volumes (and other paths) copied into a private directory, `KFWD_ROOT`, at the container's own paths (`$KFWD_ROOT/etc/config/app.yaml`), kept current while the session runs, and removed when it ends. Variables whose value is a path into a copied tree are rewritten to the copy (`kfwd env --explain`). Needs `[agent] placement = \"ephemeral\"` on a cluster: a separate agent pod cannot read another pod's volumes.",
+    {
+      mounts: stringList(
+        {
+          default: [],
+          example: ["*"],
+          description:
+            "Which of the target container's volume mounts to copy, as globs of their mount paths (`*`: all). ConfigMap, Secret, projected (service-account token) and downward API volumes; emptyDir and PersistentVolumeClaim data is copied only through `paths`.",
+        },
+        (s) => (s.startsWith("/") || s === "*" ? undefined : 'a mount path glob like "/etc/config" or "*"'),
+        "array of globs",
+      ),
+      paths: stringList(
+        {
+          default: [],
+          example: ["/app/config", "/data/seed"],
+          description:
+            "More absolute paths inside the target container to copy (directories or files), emptyDir and PVC mounts included. With `[target] local = true`: paths on this machine, as the local agent sees them.",
+        },
+        (s) =>
+          !s.startsWith("/")
+            ? "an absolute path inside the container"
+            : s.split("/").includes("..")
+              ? 'a path without ".."'
+              : undefined,
+        "array of paths",
+      ),
+      exclude: stringList(
+        {
+          default: [],
+          example: ["*.sock", "/app/config/cache"],
+          description: "Globs of names (`*.sock`) or container paths (`/app/config/cache`) not to copy.",
+        },
+        () => undefined,
+        "array of globs",
+      ),
+      dir: path({
+        optional: true,
+        defaultDoc: "a new 0700 directory in kfwd's state directory",
+        example: "~/.cache/kfwd/files",
+        description:
+          "Where the copy goes (`KFWD_ROOT`). Created 0700 if missing; if it exists it must be yours. At the end kfwd removes only what it wrote there.",
+      }),
+      keep: boolean({
+        default: false,
+        example: true,
+        description: "Keep the copy after the session ends (it stops being updated).",
+      }),
+    },
+  ),
+
   forward: arrayOfTables(
     "Fixed local ports for clients that ignore proxies (databases, static binaries). One `[[forward]]` table per port.",
     {

@@ -1,6 +1,7 @@
 import type { IncomingOpen } from "../../wire/index";
 import { ResetReason } from "../../wire/index";
-import type { Capability, CapabilityReport } from "../capabilities/capability";
+import type { Capability, CapabilityReport, CommandPlace } from "../capabilities/capability";
+import { filesBinds } from "../capabilities/files/binds";
 import { buildEnv, type EnvRewrite } from "../env/pipeline";
 import type { EnvSelection } from "../env/select";
 import type { AgentLauncher } from "../launch/types";
@@ -28,8 +29,8 @@ export interface Session {
   describe(): Record<string, CapabilityReport>;
   /** Live figures of each capability that has any, by name (`kfwd status`). */
   stats(): Record<string, CapabilityReport>;
-  /** Every port the capabilities serve on the host's loopback. */
-  loopbackPorts(): number[];
+  /** Every port the capabilities serve on the host's loopback, and every path they bind (transparent mode). */
+  place(): CommandPlace;
   /** The command line `kfwd run` starts: the command, as capabilities wrap it (transparent mode). */
   commandLine(command: readonly string[]): string[];
   stop(): Promise<void>;
@@ -84,12 +85,9 @@ export async function startSession(config: SessionConfig, ui: Ui): Promise<Sessi
       rewrites,
       describe: () => Object.fromEntries(capabilities.map((c) => [c.name, c.describe()])),
       stats: () => Object.fromEntries(capabilities.flatMap((c) => (c.stats ? [[c.name, c.stats()] as const] : []))),
-      loopbackPorts: () => loopbackPorts(capabilities),
+      place: () => place(capabilities),
       commandLine: (command) =>
-        capabilities.reduce<string[]>(
-          (line, c) => c.wrapCommand?.(line, loopbackPorts(capabilities)) ?? line,
-          [...command],
-        ),
+        capabilities.reduce<string[]>((line, c) => c.wrapCommand?.(line, place(capabilities)) ?? line, [...command]),
       stop,
     };
   } catch (error) {
@@ -111,6 +109,6 @@ function streamRoutes(capabilities: readonly Capability[]): Map<string, Capabili
   return routes;
 }
 
-function loopbackPorts(capabilities: readonly Capability[]): number[] {
-  return capabilities.flatMap((c) => c.loopbackPorts?.() ?? []);
+function place(capabilities: readonly Capability[]): CommandPlace {
+  return { loopbackPorts: capabilities.flatMap((c) => c.loopbackPorts?.() ?? []), binds: filesBinds(capabilities) };
 }

@@ -18,8 +18,9 @@ export interface SessionState {
   target: string;
   /** What each capability said about itself once started (where its proxies, forwards... listen), by name. */
   capabilities: Record<string, CapabilityReport>;
-  /** The ports the session serves on the host's loopback (transparent mode mirrors them inside). */
+  /** The ports the session serves on the host's loopback and the paths it binds (for transparent mode). */
   loopbackPorts: number[];
+  binds: Array<[host: string, container: string]>;
   /** ISO time the session became ready. */
   startedAt: string;
   socket: string;
@@ -112,7 +113,12 @@ function parseState(text: string): SessionState | undefined {
   const s = value as Partial<SessionState>;
   if (typeof s.pid !== "number" || typeof s.profileId !== "string" || typeof s.socket !== "string") return undefined;
   const loopbackPorts = Array.isArray(s.loopbackPorts) ? s.loopbackPorts.filter(Number.isInteger) : [];
-  return { ...(s as SessionState), capabilities: reports(s.capabilities), loopbackPorts };
+  const binds = Array.isArray(s.binds)
+    ? s.binds.filter(
+        (b): b is [string, string] => Array.isArray(b) && b.length === 2 && b.every((x) => typeof x === "string"),
+      )
+    : [];
+  return { ...(s as SessionState), capabilities: reports(s.capabilities), loopbackPorts, binds };
 }
 
 /** Capability reports as written by a session; anything malformed (another kfwd build's file) is left out. */

@@ -217,7 +217,7 @@ describe("unknown keys", () => {
       /profile\.toml:1:1: clustr: Unknown table "clustr". Did you mean "cluster"\?/,
     );
     expect(problem("[outgoing]\nport = 1")).toContain(
-      "Known sections: [cluster], [target], [agent], [env], [proxy], [incoming], [reach], [[forward]].",
+      "Known sections: [cluster], [target], [agent], [env], [proxy], [incoming], [reach], [files], [[forward]].",
     );
     expect(problem("[incoming]\nport = 1")).toContain('Unknown key "port" in [incoming]. Did you mean "ports"?');
     expect(problem("[proxy]\nzzz = 1")).toContain("Known keys in [proxy]: socks, http, expose");

@@ -55,6 +55,7 @@ type Expected = {
     header?: { name: string; value: string; regex: boolean };
     path?: string;
   };
+  files: { mounts: string[]; paths: string[]; exclude: string[]; dir?: string; keep: boolean };
 };
 
 test("Profile has the documented shape (checked by tsc)", () => {
@@ -68,5 +69,6 @@ test("Profile has the documented shape (checked by tsc)", () => {
   assertType<Equal<Profile["proxy"], Expected["proxy"]>>();
   assertType<Equal<Profile["reach"], Expected["reach"]>>();
   assertType<Equal<Profile["forward"], Expected["forward"]>>();
+  assertType<Equal<Profile["files"], Expected["files"]>>();
   expect(true).toBe(true);
 });

@@ -34,6 +34,7 @@ const sample = (id: string): SessionState => ({
   profilePath: `/p/${id}.toml`,
   target: "local agent",
   loopbackPorts: [1, 2],
+  binds: [],
   capabilities: { outgoing: { lines: ["socks5    127.0.0.1:1"], data: { socks: "127.0.0.1:1", http: "127.0.0.1:2" } } },
   startedAt: new Date().toISOString(),
   socket: sessionPaths(id).socket,

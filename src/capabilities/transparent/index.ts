@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { KfwdError } from "../../errors";
 import { selfCommand } from "../../session/daemon-spawn";
 import { stateDir } from "../../session/state";
-import type { Capability, CapabilityReport } from "../capability";
+import type { Capability, CapabilityReport, CommandPlace } from "../capability";
 import { type Relay, startRelay } from "./relay";
 import { transparentSupport } from "./support";
 import { findTool } from "./tools";
@@ -28,7 +28,7 @@ export function transparent(): Capability {
   let relay: Relay | undefined;
   return {
     name: "transparent",
-    wrapCommand: (command, loopbackPorts) => insideCommand(command, place, loopbackPorts),
+    wrapCommand: (command, where) => insideCommand(command, place, where),
     async start({ tunnel, ui, log }) {
       const support = transparentSupport();
       if (!support.ok)
@@ -63,11 +63,7 @@ export function transparent(): Capability {
 }
 
 /** The command line that runs `command` inside new namespaces, under kfwd's helper. */
-export function insideCommand(
-  command: readonly string[],
-  place: TransparentPlace,
-  loopbackPorts: readonly number[],
-): string[] {
+export function insideCommand(command: readonly string[], place: TransparentPlace, where: CommandPlace): string[] {
   return [
     findTool("unshare") ?? "unshare",
     "--user",
@@ -80,7 +76,8 @@ export function insideCommand(
     place.socket,
     "--resolv",
     place.resolvConf,
-    ...(loopbackPorts.length ? ["--loopback", loopbackPorts.join(",")] : []),
+    ...(where.loopbackPorts.length ? ["--loopback", where.loopbackPorts.join(",")] : []),
+    ...(where.binds.length ? ["--binds", JSON.stringify(where.binds)] : []),
     "--",
     ...command,
   ];

@@ -11,6 +11,8 @@
  *  4. runs the command, passes it signals, and exits with its exit code.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { Mux } from "../../../wire/index";
 import { streamTransport } from "../../../wire/stream-transport";
@@ -40,7 +42,7 @@ export async function runInside(options: InsideOptions): Promise<number> {
   const redirect = await listenForRedirects();
   setUpNetwork(redirect.port);
   run("mount", ["--bind", options.resolvConf, "/etc/resolv.conf"]);
-  for (const [source, target] of options.binds) run("mount", ["--bind", source, target]);
+  const scratch = bindAll(options.binds, dirname(options.relaySocket));
 
   const socket = await connectRelay(options.relaySocket);
   const mux = new Mux(streamTransport(socket, socket), {
@@ -85,6 +87,10 @@ export async function runInside(options: InsideOptions): Promise<number> {
     resolver.close();
     for (const mirror of mirrors) mirror.close();
     redirect.server.close();
+    if (scratch) {
+      run("umount", ["--lazy", scratch], false);
+      rmSync(scratch, { recursive: true, force: true });
+    }
     mux.close("command ended");
   }
 }
@@ -127,6 +133,51 @@ async function listenForRedirects(): Promise<{ server: Server; port: number }> {
  */
 const OWN_V4 = "192.0.2.1";
 const OWN_V6 = "2001:db8::1";
+
+/**
+ * Each host copy over its container path, so programs with hard-coded paths read the pod's files. A path that
+ * does not exist here (/etc/config) is made in an overlay of its nearest existing parent (/etc), writable in
+ * this mount namespace only (upper layers on a tmpfs in kfwd's state directory); nothing changes outside.
+ * Returns that scratch directory, if one was needed.
+ */
+function bindAll(binds: ReadonlyArray<readonly [string, string]>, stateDir: string): string | undefined {
+  let scratch: string | undefined;
+  const overlaid: string[] = [];
+  for (const [source, target] of binds) {
+    if (!existsSync(target)) {
+      const anchor = existingAncestor(target);
+      if (anchor === "/") {
+        process.stderr.write(`kfwd: warning: cannot show ${target} at its own path (no parent directory to overlay)\n`);
+        continue;
+      }
+      if (!overlaid.some((o) => anchor === o || anchor.startsWith(`${o}/`))) {
+        if (!scratch) {
+          scratch = mkdtempSync(join(stateDir, "overlay-"));
+          run("mount", ["-t", "tmpfs", "tmpfs", scratch]);
+        }
+        const layer = join(scratch, String(overlaid.length));
+        mkdirSync(join(layer, "upper"), { recursive: true });
+        mkdirSync(join(layer, "work"), { recursive: true });
+        const options = `lowerdir=${anchor},upperdir=${layer}/upper,workdir=${layer}/work`;
+        run("mount", ["-t", "overlay", "overlay", "-o", options, anchor]);
+        overlaid.push(anchor);
+      }
+      if (statSync(source).isDirectory()) mkdirSync(target, { recursive: true });
+      else {
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, "");
+      }
+    }
+    run("mount", ["--bind", source, target]);
+  }
+  return scratch;
+}
+
+function existingAncestor(path: string): string {
+  let at = dirname(path);
+  while (at !== "/" && !existsSync(at)) at = dirname(at);
+  return at;
+}
 
 function setUpNetwork(redirectPort: number): void {
   run("ip", ["link", "set", "lo", "up"]);

@@ -6,6 +6,7 @@
  */
 import { ANNOTATION, sessionLabels } from "../../kube/labels";
 import { KEEPER } from "./keeper";
+import { mountsEnv } from "./mounts";
 import type { Container, EnvVar, Pod } from "../../kube/types";
 import type { AgentPodNeeds } from "./pod-needs";
 
@@ -162,7 +163,7 @@ export function agentEphemeralContainer(
     imagePullPolicy: "IfNotPresent",
     command: [o.bun, "-e", KEEPER],
     targetContainerName: container.name,
-    env: kfwdEnv(o, env.env ?? [], [{ name: "KFWD_AGENT_ENV_FROM", value: "process" }]),
+    env: kfwdEnv(o, env.env ?? [], [{ name: "KFWD_AGENT_ENV_FROM", value: "process" }, mountsEnv(pod, container)]),
     ...(env.envFrom ? { envFrom: env.envFrom } : {}),
     securityContext: restricted(uid ?? AGENT_UID, gid),
   };

@@ -13,6 +13,7 @@ import { agentArgv, agentPayload } from "../bootstrap";
 import { execAgent } from "./agent-exec";
 import type { AgentSpecOptions } from "./agent-spec";
 import { envForAgentPod } from "./env";
+import { mountsEnv } from "./mounts";
 import { startEphemeralAgent } from "./ephemeral";
 import type { AgentHome } from "./home";
 import { choosePlacement, type Placement } from "./placement";
@@ -102,7 +103,10 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
     if (resolved) {
       const container = resolved.pod.spec.containers.find((x) => x.name === resolved.container);
       if (container) {
-        targetEnv = { pod: resolved.pod, env: envForAgentPod(resolved.pod, container, o.warn) };
+        const env = envForAgentPod(resolved.pod, container, o.warn);
+        // The target's mounts, so the files capability can say which of them this agent cannot read.
+        env.env = [...(env.env ?? []), mountsEnv(resolved.pod, container)];
+        targetEnv = { pod: resolved.pod, env };
         if (started === 1)
           o.warn(
             'With placement "pod" the env comes from the target\'s pod spec: variables set by its image (ENV) are not visible.',
