@@ -24,14 +24,19 @@ function delayed(from: Socket, to: Socket): void {
   const line: { due: number; data: Buffer }[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ended = false;
+  let paused = false;
   const flush = () => {
     timer = undefined;
     const now = performance.now();
     while (line.length > 0 && line[0]!.due <= now + 0.5) {
       const { data } = line.shift()!;
-      if (!to.write(data) && to.writableLength > OUTPUT_HIGH_WATER) {
+      if (!to.write(data) && to.writableLength > OUTPUT_HIGH_WATER && !paused) {
+        paused = true;
         from.pause();
-        to.once("drain", () => from.resume());
+        to.once("drain", () => {
+          paused = false;
+          from.resume();
+        });
       }
     }
     if (line.length > 0) timer = setTimeout(flush, line[0]!.due - now);

@@ -18,7 +18,14 @@ import {
 } from "./payloads";
 import { dialError, resetReasonName, sessionClosedError, wireProtocolError } from "./errors";
 import { CallEndpoint, type CallHandlers, type CallMap } from "./calls";
-import { OPEN_KIND_SINCE, PROTOCOL_VERSION, callCapability, settleVersion, streamCapability } from "./version";
+import {
+  EARLY_DATA_SINCE,
+  OPEN_KIND_SINCE,
+  PROTOCOL_VERSION,
+  callCapability,
+  settleVersion,
+  streamCapability,
+} from "./version";
 import { SendScheduler } from "./scheduler";
 import { MuxStream, type StreamSession } from "./stream";
 import type { Transport } from "./transport";
@@ -75,10 +82,13 @@ export class Mux {
   private readonly calls: CallEndpoint;
   private readonly streamSession: StreamSession;
   private readonly streams = new Map<number, MuxStream>();
+  /** Our OPENs not answered yet; `early` is the stream already handed out (opened with early data). */
   private readonly opening = new Map<
     number,
-    { target: OpenDestination; resolve: (s: MuxStream) => void; reject: (e: Error) => void }
+    { target: OpenDestination; resolve: (s: MuxStream) => void; reject: (e: Error) => void; early?: MuxStream }
   >();
+  /** Streams the peer opened that we have not answered yet (version 3: they may carry early data). */
+  private readonly unanswered = new Set<number>();
   private readonly pings = new Map<
     number,
     { start: number; resolve: (rtt: number) => void; reject: (e: Error) => void }
@@ -155,8 +165,17 @@ export class Mux {
     this.scheduler.sendControl(FrameType.HELLO, 0, 0, encodeHello(hello));
   }
 
-  /** Open a stream: by default a dial of `target` by the peer; another kind only if the peer announced it. */
-  async open(target: { host: string; port: number }, kind: string = DIAL_KIND): Promise<MuxStream> {
+  /**
+   * Open a stream: by default a dial of `target` by the peer; another kind only if the peer announced it.
+   * Resolves once the peer accepted; with `early` (and a peer at version 3) at once, so what is written goes
+   * right behind OPEN instead of a round trip later, and a refusal arrives as the stream's error (also
+   * the rejection of `stream.connected`).
+   */
+  async open(
+    target: { host: string; port: number },
+    kind: string = DIAL_KIND,
+    options: { early?: boolean } = {},
+  ): Promise<MuxStream> {
     const peer = this.peer ?? (await this.ready);
     if (this.ended) throw sessionClosedError("the session is closed");
     if (kind !== DIAL_KIND && (peer.version < OPEN_KIND_SINCE || !peer.capabilities.includes(streamCapability(kind)))) {
@@ -175,6 +194,16 @@ export class Mux {
       );
     this.nextStreamId += 2;
     const payload = encodeOpen(target, kind);
+    if (options.early && peer.version >= EARLY_DATA_SINCE) {
+      const stream = new MuxStream(this.streamSession, id, this.peer!.window, this.window);
+      this.track(stream);
+      stream.connected = new Promise<void>((resolve, reject) =>
+        this.opening.set(id, { target, resolve: () => resolve(), reject, early: stream }),
+      );
+      stream.connected.catch(() => {}); // the stream's own error reports it too
+      this.scheduler.sendControl(FrameType.OPEN, 0, id, payload);
+      return stream;
+    }
     return new Promise((resolve, reject) => {
       this.opening.set(id, { target, resolve, reject });
       this.scheduler.sendControl(FrameType.OPEN, 0, id, payload);
@@ -248,6 +277,7 @@ export class Mux {
         const pending = this.opening.get(id);
         if (!pending) return;
         this.opening.delete(id);
+        if (pending.early) return pending.resolve(pending.early);
         const stream = new MuxStream(this.streamSession, id, this.peer.window, this.window);
         this.track(stream);
         pending.resolve(stream);
@@ -258,7 +288,11 @@ export class Mux {
         const pending = this.opening.get(id);
         if (pending) {
           this.opening.delete(id);
-          pending.reject(dialError(pending.target, reason, message));
+          const error = dialError(pending.target, reason, message);
+          pending.reject(error);
+          pending.early?.abort(error);
+        } else if (this.unanswered.delete(id)) {
+          this.streams.get(id)?.discard(); // the opener gave up before we answered
         } else {
           this.streams.get(id)?.handleReset(reason, message);
         }
@@ -323,17 +357,31 @@ export class Mux {
       throw wireProtocolError(`OPEN with invalid stream id ${id}`);
     this.lastPeerStreamId = id;
     const { kind, ...target } = decodeOpen(payload);
+    // Since version 3 the opener may send data before our answer: the stream exists from OPEN on and holds
+    // it (at most one window, as for any stream), but it is handed out only by accept().
+    let early: MuxStream | undefined;
+    if (this.peer!.version >= EARLY_DATA_SINCE) {
+      early = new MuxStream(this.streamSession, id, this.peer!.window, this.window);
+      this.track(early);
+      this.unanswered.add(id);
+    }
     let answered = false;
     const reject = (reason: number, message = ""): void => {
       if (answered || this.ended) return;
       answered = true;
+      if (early) {
+        if (!this.unanswered.delete(id)) return; // the opener already reset it
+        early.discard();
+      }
       this.scheduler.sendControl(FrameType.RESET, 0, id, encodeReason(reason, message));
     };
     const accept = (): MuxStream => {
       if (answered) throw new Error(`stream ${id} was already answered`);
       answered = true;
-      const stream = new MuxStream(this.streamSession, id, this.peer!.window, this.window);
-      this.track(stream);
+      const stream = early ?? new MuxStream(this.streamSession, id, this.peer!.window, this.window);
+      if (!early) this.track(stream);
+      // Reset by the opener (or over its window) meanwhile: already destroyed, and nothing to answer.
+      else if (!this.unanswered.delete(id) || stream.destroyed) return stream;
       if (this.ended) stream.abort(sessionClosedError("the session is closed"));
       else this.scheduler.sendControl(FrameType.ACCEPT, 0, id);
       return stream;
@@ -380,7 +428,9 @@ export class Mux {
     this.scheduler.stop();
     this.rejectReady(error ?? pendingError);
     const hangup = Object.assign(new Error(pendingError.message), { code: "ECONNRESET" });
-    for (const stream of [...this.streams.values()]) stream.abort(hangup);
+    for (const stream of [...this.streams.values()])
+      this.unanswered.has(stream.id) ? stream.discard() : stream.abort(hangup); // nobody holds those yet
+    this.unanswered.clear();
     this.streams.clear();
     for (const pending of this.opening.values()) pending.reject(pendingError);
     this.opening.clear();
