@@ -101,9 +101,10 @@ export function tcpDialer(options: { timeoutMs: number; log: (msg: string) => vo
           if (settled || closed) return void socket.terminate(); // timed out (or the session ended) meanwhile
           settled = true;
           clearTimeout(timer);
+          const stream = request.accept();
+          if (stream.destroyed) return void socket.terminate(); // kfwd gave up on it while we dialed
           socket.setNoDelay(true);
           sockets.add(socket);
-          const stream = request.accept();
           stream.limitReadsOf((socket as unknown as { fd?: number }).fd); // many streams: keep each read small
           splice(socket, stream, () => sockets.delete(socket));
         },

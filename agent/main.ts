@@ -2,9 +2,11 @@
  * The kfwd agent: started by the bootstrap loader (src/launch/bootstrap.ts) under Bun, it speaks the wire
  * protocol on stdin/stdout and logs to stderr. It exits 0 when stdin ends, or when kfwd has been silent for
  * KFWD_AGENT_IDLE_TIMEOUT ms (kfwd pings well within that), so a crashed kfwd leaves no agent behind.
+ * KFWD_AGENT_WINDOW sets the receive window it grants each stream (docs/wire-protocol.md §5).
  */
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
+import { DEFAULT_STREAM_WINDOW } from "../wire/constants";
 import { Mux } from "../wire/mux";
 import { FILES_STREAM_KIND } from "../wire/files";
 import { DIAL_KIND } from "../wire/payloads";
@@ -39,6 +41,8 @@ function main(): void {
     streamKinds: [DIAL_KIND, FILES_STREAM_KIND],
     onStream: (request) => (request.kind === FILES_STREAM_KIND ? serveFiles(request, log) : dialer.handle(request)),
     log,
+    // Cluster placements set this: credit crosses the API server, so uploads need the host's larger window.
+    streamWindow: envMs("KFWD_AGENT_WINDOW", DEFAULT_STREAM_WINDOW),
     info: {
       agentVersion: AGENT_VERSION,
       pid: String(process.pid),

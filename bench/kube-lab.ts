@@ -37,6 +37,8 @@ export function kubectl(lab: Lab, args: string[], opts: { as?: "admin" | "restri
   return r.stdout;
 }
 
+const BUN_IMAGE = "docker.io/oven/bun:1.4.5-slim";
+
 const RESTRICTED = {
   allowPrivilegeEscalation: false,
   capabilities: { drop: ["ALL"] },
@@ -44,7 +46,14 @@ const RESTRICTED = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-/** A testapp pod (HTTP :8080 with /bytes/<n>) and a Service of the same name; returns once the pod is Ready. */
+/** Port of the upload sink beside the testapp: answers any request with the number of body bytes it read. */
+export const SINK_PORT = 8081;
+const SINK = `Bun.serve({port:${SINK_PORT},hostname:"0.0.0.0",maxRequestBodySize:1e12,async fetch(r){let n=0;if(r.body)for await(const c of r.body)n+=c.length;return new Response(String(n))}})`;
+
+/**
+ * A testapp pod (HTTP :8080 with /bytes/<n>; an upload sink on :8081 in a Bun container beside it) and a
+ * Service of the same name; returns once the pod is Ready.
+ */
 export function startTestapp(lab: Lab, name: string): void {
   const labels = { app: name, "app.kubernetes.io/managed-by": "kfwd-bench" };
   const objects = [
@@ -63,6 +72,15 @@ export function startTestapp(lab: Lab, name: string): void {
             readinessProbe: { httpGet: { path: "/hello", port: 8080 }, periodSeconds: 1 },
             securityContext: { ...RESTRICTED, runAsUser: 65532 },
           },
+          {
+            name: "sink",
+            image: BUN_IMAGE,
+            imagePullPolicy: "IfNotPresent",
+            command: ["bun", "-e", SINK],
+            ports: [{ containerPort: SINK_PORT }],
+            readinessProbe: { tcpSocket: { port: SINK_PORT }, periodSeconds: 1 },
+            securityContext: { ...RESTRICTED, runAsUser: 65532 },
+          },
         ],
       },
     },
@@ -70,7 +88,13 @@ export function startTestapp(lab: Lab, name: string): void {
       apiVersion: "v1",
       kind: "Service",
       metadata: { name, labels },
-      spec: { selector: { app: name }, ports: [{ name: "http", port: 8080, targetPort: 8080 }] },
+      spec: {
+        selector: { app: name },
+        ports: [
+          { name: "http", port: 8080, targetPort: 8080 },
+          { name: "sink", port: SINK_PORT, targetPort: SINK_PORT },
+        ],
+      },
     },
   ];
   kubectl(lab, ["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }) });
@@ -91,7 +115,7 @@ export function startBunPod(lab: Lab, name: string): void {
       containers: [
         {
           name: "bun",
-          image: "docker.io/oven/bun:1.4.5-slim",
+          image: BUN_IMAGE,
           imagePullPolicy: "IfNotPresent",
           command: ["bun", "-e", "setInterval(() => {}, 1e6)"],
           securityContext: { ...RESTRICTED, runAsUser: 65532 },
@@ -111,10 +135,10 @@ export function stopTestapp(lab: Lab, name: string): void {
   }
 }
 
-/** A profile file for the restricted user. */
-export function profile(lab: Lab, body: string): string {
+/** A profile file for the restricted user, reaching the API server through `kubeconfig` (default: directly). */
+export function profile(lab: Lab, body: string, kubeconfig = lab.restricted): string {
   const dir = mkdtempSync(join(tmpdir(), "kfwd-bench-kube-"));
   const path = join(dir, "profile.toml");
-  writeFileSync(path, `[cluster]\nkubeconfig = "${lab.restricted}"\nnamespace = "${lab.namespace}"\n\n${body}\n`);
+  writeFileSync(path, `[cluster]\nkubeconfig = "${kubeconfig}"\nnamespace = "${lab.namespace}"\n\n${body}\n`);
   return path;
 }

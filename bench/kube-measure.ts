@@ -1,4 +1,4 @@
-/** Timing helpers for bench/kube.ts: percentiles, free ports, curl downloads, time to a child's start. */
+/** Timing helpers for bench/kube.ts: percentiles, free ports, curl transfers, first responses, time to a child. */
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 
@@ -111,4 +111,27 @@ export async function portForward(
     child.once("exit", (c) => reject(new Error(`port-forward exited ${c}: ${out}`)));
   });
   return { stop: () => child.kill("SIGTERM") };
+}
+
+/** One HTTP upload of `file` (`bytes` long) with curl; MB/s of curl's total time. Throws unless the sink got all. */
+export function curlUploadMBps(url: string, file: string, bytes: number): number {
+  const r = spawnSync(
+    "curl",
+    ["-sS", "--fail", "-H", "Expect:", "--data-binary", `@${file}`, "-w", " %{size_upload} %{time_total}", url],
+    { encoding: "utf8", timeout: 300_000 },
+  );
+  const [received = "0", , total = "0"] = r.stdout.trim().split(" ");
+  if (r.status !== 0 || Number(received) !== bytes)
+    throw new Error(`curl upload ${url}: the sink got ${received} of ${bytes} bytes (${r.stderr.trim()})`);
+  return bytes / Number(total) / 1e6;
+}
+
+/** A small request on a new TCP connection: ms from curl's start to the first response byte. */
+export function firstResponseMs(url: string): number {
+  const r = spawnSync("curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{time_starttransfer}", url], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  if (r.status !== 0) throw new Error(`curl ${url}: ${r.stderr.trim()}`);
+  return Number(r.stdout.trim()) * 1000;
 }

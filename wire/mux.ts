@@ -28,7 +28,14 @@ import {
 } from "./payloads";
 import { dialError, resetReasonName, sessionClosedError, wireProtocolError } from "./errors";
 import { CallEndpoint, type CallHandlers, type CallMap } from "./calls";
-import { OPEN_KIND_SINCE, PROTOCOL_VERSION, callCapability, settleVersion, streamCapability } from "./version";
+import {
+  EARLY_DATA_SINCE,
+  OPEN_KIND_SINCE,
+  PROTOCOL_VERSION,
+  callCapability,
+  settleVersion,
+  streamCapability,
+} from "./version";
 import { SendScheduler } from "./scheduler";
 import { MuxStream, type StreamSession } from "./stream";
 import type { Transport } from "./transport";
@@ -99,10 +106,13 @@ export class Mux {
   private readonly calls: CallEndpoint;
   private readonly streamSession: StreamSession;
   private readonly streams = new Map<number, MuxStream>();
+  /** Our OPENs not answered yet; `early` is the stream already handed out (opened with early data). */
   private readonly opening = new Map<
     number,
-    { target: OpenDestination; resolve: (s: MuxStream) => void; reject: (e: Error) => void }
+    { target: OpenDestination; resolve: (s: MuxStream) => void; reject: (e: Error) => void; early?: MuxStream }
   >();
+  /** Streams the peer opened that we have not answered yet (version 3: they may carry early data). */
+  private readonly unanswered = new Set<number>();
   private readonly pings = new Map<
     number,
     { start: number; resolve: (rtt: number) => void; reject: (e: Error) => void }
@@ -190,8 +200,17 @@ export class Mux {
     this.scheduler.sendControl(FrameType.HELLO, 0, 0, encodeHello(hello));
   }
 
-  /** Open a stream: by default a dial of `target` by the peer; another kind only if the peer announced it. */
-  async open(target: { host: string; port: number }, kind: string = DIAL_KIND): Promise<MuxStream> {
+  /**
+   * Open a stream: by default a dial of `target` by the peer; another kind only if the peer announced it.
+   * Resolves once the peer accepted; with `early` (and a peer at version 3) at once, so what is written goes
+   * right behind OPEN instead of a round trip later, and a refusal arrives as the stream's error (also
+   * the rejection of `stream.connected`).
+   */
+  async open(
+    target: { host: string; port: number },
+    kind: string = DIAL_KIND,
+    options: { early?: boolean } = {},
+  ): Promise<MuxStream> {
     const peer = this.peer ?? (await this.ready);
     if (this.ended) throw sessionClosedError("the session is closed");
     if (kind !== DIAL_KIND && (peer.version < OPEN_KIND_SINCE || !peer.capabilities.includes(streamCapability(kind)))) {
@@ -212,6 +231,16 @@ export class Mux {
     this.nextStreamId += 2;
     const payload = encodeOpen(target, kind);
     // From ACCEPT on, the peer may send our opening window: it was reserved above.
+    if (options.early && peer.version >= EARLY_DATA_SINCE) {
+      const stream = new MuxStream(this.streamSession, id, this.peer!.window);
+      this.track(stream);
+      stream.connected = new Promise<void>((resolve, reject) =>
+        this.opening.set(id, { target, resolve: () => resolve(), reject, early: stream }),
+      );
+      stream.connected.catch(() => {}); // the stream's own error reports it too
+      this.scheduler.sendControl(FrameType.OPEN, 0, id, payload);
+      return stream;
+    }
     return new Promise((resolve, reject) => {
       this.opening.set(id, { target, resolve, reject });
       this.scheduler.sendControl(FrameType.OPEN, 0, id, payload);
@@ -292,6 +321,7 @@ export class Mux {
         const pending = this.opening.get(id);
         if (!pending) return;
         this.opening.delete(id);
+        if (pending.early) return pending.resolve(pending.early);
         const stream = new MuxStream(this.streamSession, id, this.peer.window);
         this.track(stream);
         pending.resolve(stream);
@@ -302,11 +332,16 @@ export class Mux {
         const pending = this.opening.get(id);
         if (pending) {
           this.opening.delete(id);
-          this.receiveBudget.leave(this.receiveBudget.opening);
-          pending.reject(dialError(pending.target, reason, message));
+          const error = dialError(pending.target, reason, message);
+          // An early stream gives back its slot when destroyed; otherwise the slot reserved at open is freed here.
+          if (pending.early) pending.early.abort(error);
+          else this.receiveBudget.leave(this.receiveBudget.opening);
+          pending.reject(error);
         } else if (this.queuedPeerOpens.has(id)) {
           this.queuedPeerOpens.get(id)!();
           this.queuedPeerOpens.delete(id);
+        } else if (this.unanswered.delete(id)) {
+          this.streams.get(id)?.discard(); // the opener gave up before we answered
         } else {
           this.streams.get(id)?.handleReset(reason, message);
         }
@@ -371,41 +406,61 @@ export class Mux {
       throw wireProtocolError(`OPEN with invalid stream id ${id}`);
     this.lastPeerStreamId = id;
     const { kind, ...target } = decodeOpen(payload);
+    const refuse = (message: string): void =>
+      this.scheduler.sendControl(FrameType.RESET, 0, id, encodeReason(ResetReason.REFUSED, message));
+    // A kind this side does not take is refused at once, before it takes a slot.
+    if (!this.options.onStream || !this.acceptedKinds().includes(kind))
+      return refuse(`this side accepts no "${kind}" streams`);
+    // A stream needs a slot (its opening window reserved) before it is dialled. An opener that may send data
+    // with OPEN (version 3) cannot be kept waiting for one — its data would have nowhere to go — so at the
+    // limit it is refused; an older opener waits for a slot.
+    const earlyData = this.peer!.version >= EARLY_DATA_SINCE;
+    const start = (): void => this.answerOpen(id, kind, target, earlyData);
+    if (this.receiveBudget.tryAdmit()) return start();
+    if (earlyData || this.receiveBudget.queued >= MAX_QUEUED_OPENS)
+      return refuse(`${this.receiveBudget.admitted} streams are open, the most one session holds; try again later`);
+    const cancel = this.receiveBudget.whenAdmitted(() => {
+      this.queuedPeerOpens.delete(id);
+      if (this.ended) return;
+      start();
+    });
+    this.queuedPeerOpens.set(id, () => cancel());
+  }
+
+  /** An admitted stream the peer opened, handed to `onStream`, which accepts or rejects it. */
+  private answerOpen(id: number, kind: string, target: OpenDestination, earlyData: boolean): void {
+    // Since version 3 the opener may send data before our answer: the stream exists from OPEN on and holds
+    // it (at most its opening window, reserved at admission), but it is handed out only by accept().
+    let early: MuxStream | undefined;
+    if (earlyData) {
+      early = new MuxStream(this.streamSession, id, this.peer!.window);
+      this.track(early);
+      this.unanswered.add(id);
+    }
     let answered = false;
     const reject = (reason: number, message = ""): void => {
       if (answered || this.ended) return;
       answered = true;
-      this.receiveBudget.leave(this.receiveBudget.opening);
+      if (early) {
+        if (!this.unanswered.delete(id)) return; // the opener already reset it
+        early.discard(); // destroyed, it gives back its slot
+      } else {
+        this.receiveBudget.leave(this.receiveBudget.opening);
+      }
       this.scheduler.sendControl(FrameType.RESET, 0, id, encodeReason(reason, message));
     };
     const accept = (): MuxStream => {
       if (answered) throw new Error(`stream ${id} was already answered`);
       answered = true;
-      const stream = new MuxStream(this.streamSession, id, this.peer!.window);
-      this.track(stream);
+      const stream = early ?? new MuxStream(this.streamSession, id, this.peer!.window);
+      if (!early) this.track(stream);
+      // Reset by the opener (or over its window) meanwhile: already destroyed, and nothing to answer.
+      else if (!this.unanswered.delete(id) || stream.destroyed) return stream;
       if (this.ended) stream.abort(sessionClosedError("the session is closed"));
       else this.scheduler.sendControl(FrameType.ACCEPT, 0, id);
       return stream;
     };
-    // A kind this side does not take is refused at once, before it takes a slot.
-    if (!this.options.onStream || !this.acceptedKinds().includes(kind))
-      return reject(ResetReason.REFUSED, `this side accepts no "${kind}" streams`);
-    const handle = (): void => {
-      this.options.onStream?.({ kind, target, accept, reject });
-    };
-    // A stream needs a slot (its opening window reserved) before it is dialled; until one is free it waits.
-    if (this.receiveBudget.tryAdmit()) return handle();
-    if (this.receiveBudget.queued >= MAX_QUEUED_OPENS) {
-      answered = true;
-      const message = `${this.receiveBudget.admitted} streams are open, the most one session holds; try again later`;
-      return void this.scheduler.sendControl(FrameType.RESET, 0, id, encodeReason(ResetReason.REFUSED, message));
-    }
-    const cancel = this.receiveBudget.whenAdmitted(() => {
-      this.queuedPeerOpens.delete(id);
-      if (this.ended) return;
-      handle();
-    });
-    this.queuedPeerOpens.set(id, () => cancel());
+    this.options.onStream?.({ kind, target, accept, reject });
   }
 
   /** Waits until the receive budget admits one more stream of ours (its opening window reserved). */
@@ -472,7 +527,9 @@ export class Mux {
     this.scheduler.stop();
     this.rejectReady(error ?? pendingError);
     const hangup = Object.assign(new Error(pendingError.message), { code: "ECONNRESET" });
-    for (const stream of [...this.streams.values()]) stream.abort(hangup);
+    for (const stream of [...this.streams.values()])
+      this.unanswered.has(stream.id) ? stream.discard() : stream.abort(hangup); // nobody holds those yet
+    this.unanswered.clear();
     this.streams.clear();
     for (const pending of this.opening.values()) pending.reject(pendingError);
     this.opening.clear();

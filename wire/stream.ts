@@ -43,6 +43,11 @@ export class MuxStream extends Duplex {
   private finSent = false;
   /** Set by the scheduler while the stream sits in its round-robin ring. */
   queued = false;
+  /**
+   * On a stream opened with early data (before the peer answered): settles when the peer accepts, or rejects
+   * with the dial error when it refuses (the stream is then destroyed with the same error).
+   */
+  connected: Promise<void> | undefined;
 
   // Readable side.
   private received = 0;
@@ -140,6 +145,12 @@ export class MuxStream extends Duplex {
   handleReset(reason: number, message: string): void {
     this.resetReceived = true;
     this.destroy(streamResetError(this.id, reason, message));
+  }
+
+  /** A stream the peer opened and we refuse before answering: drop what it sent, send nothing more. */
+  discard(): void {
+    this.resetReceived = true;
+    this.destroy();
   }
 
   /** The session ended under us. */

@@ -13,8 +13,28 @@ export interface Destination {
   port: number;
 }
 
+export interface DialOptions {
+  /**
+   * Hand the stream out before the destination answered, where the dialer can (the tunnel to an agent at
+   * protocol version 3): what is written goes with the connect, a round trip earlier. A refused connect then
+   * arrives as the stream's error, and as the rejection of its `connected` (see dialOutcome).
+   */
+  early?: boolean;
+}
+
 /** Opens a connected byte stream to `dest`. Rejects with a KfwdError whose code is one of DIAL_ERROR. */
-export type Dialer = (dest: Destination) => Promise<Duplex>;
+export type Dialer = (dest: Destination, options?: DialOptions) => Promise<Duplex>;
+
+/** The error that refused a stream handed out early, once it is known; undefined if it connected (or was not early). */
+export async function dialOutcome(stream: Duplex): Promise<unknown> {
+  const connected = (stream as Duplex & { connected?: Promise<void> }).connected;
+  try {
+    await connected;
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
 
 export { DIAL_ERROR, type DialErrorCode } from "../../wire/net";
 

@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ProxyAuth } from "./auth";
 import { formatHostPort } from "../../wire/net";
-import { DIAL_ERROR, type Destination, type Dialer, dialErrorCode } from "./dialer";
+import { DIAL_ERROR, type Destination, type Dialer, type DialOptions, dialErrorCode, dialOutcome } from "./dialer";
 import {
   AUTH_REQUIRED,
   type AbsoluteTarget,
@@ -150,9 +150,9 @@ class ClientConnection {
     }
   }
 
-  async #dial(dest: Destination): Promise<Duplex | undefined> {
+  async #dial(dest: Destination, options?: DialOptions): Promise<Duplex | undefined> {
     try {
-      const socket = await this.options.dial(dest);
+      const socket = await this.options.dial(dest, options);
       if (!this.client.destroyed) return socket;
       socket.destroy();
     } catch (e) {
@@ -174,8 +174,9 @@ class ClientConnection {
     void splice(this.client, upstream, { log: this.#log, label: formatHostPort(dest) });
   }
 
+  /** Early: the request goes with the connect; a refusal shows when no response comes (see #forward). */
   async #connectUpstream(target: AbsoluteTarget): Promise<Upstream | undefined> {
-    const socket = await this.#dial({ host: target.host, port: target.port });
+    const socket = await this.#dial({ host: target.host, port: target.port }, { early: true });
     if (socket === undefined) return undefined;
     socket.on("error", () => {}); // seen as a close by its reader; peers hanging up is normal
     this.#upstream = { key: formatHostPort(target), socket, reader: new StreamReader(socket) };
@@ -227,6 +228,12 @@ class ClientConnection {
           if (up === undefined) return false;
           up.socket.write(requestText);
           continue;
+        }
+        const refused = await dialOutcome(up.socket);
+        if (refused !== undefined) {
+          this.#log(refused instanceof Error ? refused.message : String(refused));
+          endWith(client, dialFailure(refused, target));
+          return false;
         }
         const why = "error" in got ? got.error : "closed the connection without a response";
         this.#log(`${target.authority}: ${why}`);

@@ -129,5 +129,5 @@ export class RouteTable {
 
 /** A dialer that sends each destination to the cluster or the direct dialer as the table decides. */
 export function routingDialer(table: RouteTable, dialers: { cluster: Dialer; direct: Dialer }): Dialer {
-  return (dest) => dialers[table.decide(dest.host)](dest);
+  return (dest, options) => dialers[table.decide(dest.host)](dest, options);
 }

@@ -2,7 +2,7 @@ import type { Duplex } from "node:stream";
 import { type CallMap, type IncomingOpen, Mux, type PeerHello } from "../../wire/index";
 import { KfwdError } from "../errors";
 import type { AgentLauncher } from "../launch/types";
-import type { Destination } from "../proxy/dialer";
+import type { Destination, DialOptions } from "../proxy/dialer";
 import type { AgentConnection } from "../transport/types";
 
 export type TunnelState = "connecting" | "up" | "reconnecting" | "closed";
@@ -72,12 +72,15 @@ export class Tunnel {
     return this.links.length;
   }
 
-  /** A stream to `dest` (or, with a kind, one a capability asked the agent for), on the least busy link. */
-  async dial(dest: Destination, kind?: string): Promise<Duplex> {
+  /**
+   * A stream to `dest` (or, with a kind, one a capability asked the agent for), on the least busy link. With
+   * `early` it is handed out before the agent connected (see Mux.open): bytes written travel with the OPEN.
+   */
+  async dial(dest: Destination, kind?: string, options: DialOptions = {}): Promise<Duplex> {
     await this.primary();
     let best = this.links[0] as Link;
     for (const link of this.links) if (link.mux.stats().openStreams < best.mux.stats().openStreams) best = link;
-    return best.mux.open(dest, kind);
+    return best.mux.open(dest, kind, options);
   }
 
   async call<M extends keyof CallMap>(method: M, params: CallMap[M]["params"]): Promise<CallMap[M]["result"]> {

@@ -16,10 +16,22 @@ class MemoryEnd implements Transport {
   private needDrain = false;
   closed = false;
 
-  constructor(private readonly highWaterMark: number) {}
+  constructor(
+    private readonly highWaterMark: number,
+    private readonly delayMs: number,
+  ) {}
 
   write(data: Uint8Array): boolean {
     if (this.closed) return false;
+    if (this.delayMs > 0) {
+      // A long link: the bytes are in flight for delayMs, and what is in flight does not push back.
+      setTimeout(() => this.enqueue(data), this.delayMs);
+      return true;
+    }
+    return this.enqueue(data);
+  }
+
+  private enqueue(data: Uint8Array): boolean {
     this.queue.push(data);
     this.inFlight += data.length;
     if (!this.deliveryQueued) {
@@ -45,11 +57,13 @@ class MemoryEnd implements Transport {
   close(): void {
     if (this.closed) return;
     // Bytes already written still arrive, as with a socket's end().
-    setImmediate(() => {
+    const shut = () => {
       this.deliver();
       this.shut();
       this.peer.shut();
-    });
+    };
+    if (this.delayMs > 0) setTimeout(shut, this.delayMs);
+    else setImmediate(shut);
     this.closed = true;
   }
 
@@ -83,11 +97,13 @@ class MemoryEnd implements Transport {
   }
 }
 
+/** `delayMs` delays every write by that long (half a round trip), without limiting what is in flight. */
 export function memoryTransportPair(
   highWaterMark = 64 * 1024,
+  delayMs = 0,
 ): [Transport & { destroy(error?: Error): void }, Transport & { destroy(error?: Error): void }] {
-  const a = new MemoryEnd(highWaterMark);
-  const b = new MemoryEnd(highWaterMark);
+  const a = new MemoryEnd(highWaterMark, delayMs);
+  const b = new MemoryEnd(highWaterMark, delayMs);
   a.peer = b;
   b.peer = a;
   return [a, b];

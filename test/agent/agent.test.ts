@@ -130,6 +130,14 @@ describe("agent process (bootstrap loader + real TCP)", () => {
     expect(await own.exitCode).toBe(0);
   });
 
+  test("KFWD_AGENT_WINDOW is the window the agent grants each stream (uploads over a long link need it)", async () => {
+    const own = startAgent({ KFWD_AGENT_WINDOW: String(4 << 20) });
+    await own.mux.ready;
+    expect((own.mux as unknown as { peer?: { window: number } }).peer?.window).toBe(4 << 20);
+    own.mux.close();
+    expect(await own.exitCode).toBe(0);
+  });
+
   test("the agent exits 0 when its stdin ends", async () => {
     const own = startAgent();
     await own.mux.ready;

@@ -23,6 +23,7 @@ const ENVIRONMENT_VARIABLES = new Set([
   "KFWD_AGENT_DIAL_TIMEOUT",
   "KFWD_AGENT_ENV_DROP",
   "KFWD_AGENT_ENV_FROM",
+  "KFWD_AGENT_WINDOW",
   "KFWD_AGENT_MOUNTS", // the target container's volume mounts, for the files capability
   "KFWD_KEEPER_FIRST_WAIT",
   "KFWD_KEEPER_LINGER",

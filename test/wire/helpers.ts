@@ -3,8 +3,13 @@ import { Mux, type IncomingOpen, type MuxOptions } from "../../wire/mux";
 import type { Readable } from "node:stream";
 import { memoryTransportPair } from "../../src/transport/memory";
 
-export function muxPair(agent: Partial<MuxOptions> = {}, client: Partial<MuxOptions> = {}, highWaterMark?: number) {
-  const [clientEnd, agentEnd] = memoryTransportPair(highWaterMark);
+export function muxPair(
+  agent: Partial<MuxOptions> = {},
+  client: Partial<MuxOptions> = {},
+  highWaterMark?: number,
+  delayMs?: number,
+) {
+  const [clientEnd, agentEnd] = memoryTransportPair(highWaterMark, delayMs);
   const agentMux = new Mux(agentEnd, { role: "agent", ...agent });
   const clientMux = new Mux(clientEnd, { role: "client", keepaliveMs: 0, ...client });
   return { client: clientMux, agent: agentMux, clientEnd, agentEnd };

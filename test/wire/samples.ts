@@ -66,6 +66,10 @@ export const SAMPLE_FRAMES: SampleFrame[] = [
     id: 2,
     payload: encodeOpen({ host: "10.0.0.7", port: 8080 }, "incoming"),
   },
+  // Version 3: DATA right behind an OPEN, before its ACCEPT (EARLY_DATA_SINCE); the bytes of each frame are
+  // unchanged, only the order is new.
+  { name: "open-early", type: FrameType.OPEN, flags: 0, id: 7, payload: encodeOpen({ host: "api", port: 80 }) },
+  { name: "data-early", type: FrameType.DATA, flags: 0, id: 7, payload: Buffer.from("GET / HTTP/1.1\r\n\r\n") },
 ];
 
 export function encodeSample(sample: SampleFrame): Buffer {

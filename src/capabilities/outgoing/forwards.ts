@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { KfwdError } from "../../errors";
-import type { Destination } from "../../proxy/dialer";
+import { type Destination, dialOutcome } from "../../proxy/dialer";
 import { admitOwner } from "../../proxy/owner";
 import { splice } from "../../proxy/splice";
 import type { Tunnel } from "../../session/tunnel";
@@ -19,7 +19,9 @@ export interface RunningForward {
 
 /**
  * A port on the host that leads to one address in the cluster: for clients that ignore proxy variables
- * (psql, redis-cli, most database drivers). Each accepted connection becomes one stream through the agent.
+ * (psql, redis-cli, most database drivers). Each accepted connection becomes one stream through the agent,
+ * opened early: the client's first bytes go with the OPEN, and a refused dial resets the accepted connection
+ * (it is already accepted either way, so the client sees the same thing as when kfwd waited).
  */
 export async function startForward(
   spec: ForwardSpec,
@@ -34,14 +36,15 @@ export async function startForward(
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.pause();
-    tunnel.dial(spec.to).then(
-      (stream) => splice(socket, stream),
-      (error: unknown) => {
-        log(`forward ${describe(spec)}: ${error instanceof Error ? error.message : String(error)}`);
-        onDialError?.(error, { spec, port });
-        socket.destroy();
-      },
-    );
+    const failed = (error: unknown) => {
+      log(`forward ${describe(spec)}: ${error instanceof Error ? error.message : String(error)}`);
+      onDialError?.(error, { spec, port });
+      socket.destroy();
+    };
+    tunnel.dial(spec.to, undefined, { early: true }).then((stream) => {
+      void dialOutcome(stream).then((error) => error !== undefined && failed(error));
+      void splice(socket, stream);
+    }, failed);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>

@@ -54,7 +54,10 @@ export function outgoing(settings: OutgoingSettings): Capability {
     async start({ tunnel, ui }: CapabilityContext) {
       try {
         const routes = new RouteTable({ cluster: [...settings.cluster], direct: [...settings.direct] });
-        const dial: Dialer = routingDialer(routes, { cluster: (dest) => tunnel.dial(dest), direct: directDialer() });
+        const dial: Dialer = routingDialer(routes, {
+          cluster: (dest, options) => tunnel.dial(dest, undefined, options),
+          direct: directDialer(),
+        });
         const credentials = auth ? { auth } : {};
         socks = await startSocks5({ ...settings.socks, dial, log: debug("socks"), ...credentials });
         http = await startHttpProxy({ ...settings.http, dial, log: debug("http"), ...credentials });

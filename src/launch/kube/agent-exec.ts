@@ -3,8 +3,11 @@
  * only after its next relist of the runtime (up to ~1 s later); exec works as soon as the runtime has started
  * it. Until then the API server still accepts the exec upgrade and the kubelet answers on the status channel
  * with "container not found", so attempts repeat every RETRY_MS while that is the answer, and the start watch
- * ends them when it sees the container fail (image pull, crash) or its start_timeout pass.
+ * ends them when it sees the container fail (image pull, crash) or its start_timeout pass. Between the
+ * runtime creating the container and starting it, the exec connection is instead dropped without a status
+ * (WebSocket 1006): also retried, but only until the kubelet reports the container running.
  */
+import { KfwdError } from "../../errors";
 import { ExecExitError, type ExecTransport } from "../../kube/index";
 import type { AgentHome } from "./home";
 
@@ -47,8 +50,10 @@ export async function execAgent(home: AgentHome, open: () => Promise<ExecTranspo
           transport.close();
           throw startFailure;
         }
-        const retry =
+        const notFound =
           e instanceof ExecExitError && e.status.exitCode === undefined && NOT_STARTED.test(e.status.message ?? "");
+        const dropped = !running && e instanceof KfwdError && e.code === "KFWD_EXEC_STREAM_CLOSED";
+        const retry = notFound || dropped;
         if (!retry || (running && ++afterRunning > TRIES_AFTER_RUNNING)) return transport;
       }
       await Bun.sleep(RETRY_MS);

@@ -29,6 +29,8 @@ export interface AgentSpecOptions {
   memory: string;
   /** How long the keeper waits for the first agent (kfwd execs it right after the container starts). */
   firstWaitMs: number;
+  /** Receive window the agent grants each stream (KFWD_AGENT_WINDOW); the agent's default when unset. */
+  streamWindow?: number;
 }
 
 export function agentLabels(o: AgentSpecOptions): Record<string, string> {
@@ -50,6 +52,7 @@ function kfwdEnv(o: AgentSpecOptions, target: EnvVar[], extra: EnvVar[] = []): E
     { name: "KFWD_AGENT_IDLE_TIMEOUT", value: String(o.idleTimeoutMs) },
     { name: "KFWD_AGENT_ENV_DROP", value: AGENT_IMAGE_ENV.filter((n) => !named.has(n)).join(",") },
     { name: "KFWD_KEEPER_FIRST_WAIT", value: String(o.firstWaitMs) },
+    ...(o.streamWindow !== undefined ? [{ name: "KFWD_AGENT_WINDOW", value: String(o.streamWindow) }] : []),
     ...extra,
   ];
 }

@@ -32,9 +32,10 @@ export const CLUSTER_IDLE_TIMEOUT_MAX_MS = 10_000;
 const CLUSTER_IDLE_TIMEOUT_MIN_MS = 8_000;
 
 /**
- * Receive window per stream over the exec stream. Credit comes back through the API server and kubelet, whose
- * buffers add milliseconds of delay under load: the default 256 KiB held one download to ~50–70 MB/s on the
- * lab, 2–4 MiB let it reach what the exec stream itself carries (~100 MB/s). Memory is the host's, per stream.
+ * Receive window per stream over the exec stream, granted by both sides (the agent through KFWD_AGENT_WINDOW).
+ * Credit comes back through the API server and kubelet, whose buffers add milliseconds of delay under load:
+ * the default 256 KiB held one download to ~50–70 MB/s on the lab, 2–4 MiB let it reach what the exec stream
+ * itself carries (~100 MB/s). Uploads met the same limit at the agent's 256 KiB: 3.6 MB/s at 50 ms RTT.
  */
 export const CLUSTER_STREAM_WINDOW = 4 * 1024 * 1024;
 
@@ -91,6 +92,7 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
       cpu: profile.agent.cpu,
       memory: profile.agent.memory,
       firstWaitMs: 60_000,
+      streamWindow: CLUSTER_STREAM_WINDOW,
     };
     started++;
     const name = `kfwd-agent-${sessionId}${started > 1 ? `-${started}` : ""}`;

@@ -57,7 +57,13 @@ export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
       throw e;
     }
   }
-  const pod = await waitForAgent(o.client, {
+  // Exec is tried from the moment the pod has a node (execAgent retries until the runtime started the
+  // container): the kubelet reports a container running up to ~1 s after it runs. The watch goes on to
+  // catch pull failures and crashes.
+  const stop = new AbortController();
+  let onScheduled!: (pod: Pod) => void;
+  const scheduled = new Promise<Pod>((resolve) => (onScheduled = resolve));
+  const done = waitForAgent(o.client, {
     namespace: o.namespace,
     labelSelector: `job-name=${o.name}`,
     container: AGENT_CONTAINER,
@@ -66,7 +72,11 @@ export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
     image: o.spec.image,
     timeoutMs: o.timeoutMs,
     progress: o.progress,
-  }).catch(async (e: unknown) => {
+    signal: stop.signal,
+    onScheduled,
+  });
+  done.catch(() => {}); // observed by execAgent
+  const pod = await Promise.race([scheduled, done]).catch(async (e: unknown) => {
     await deleteJob(o.client, o.namespace, o.name);
     throw e;
   });
@@ -75,6 +85,7 @@ export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
     pod: podName,
     container: AGENT_CONTAINER,
     description: `agent pod ${podName} (Job ${o.name})`,
+    starting: { done, stop: () => stop.abort() },
     alive: () => containerRunning(o.client, o.namespace, podName),
     remove: () => deleteJob(o.client, o.namespace, o.name),
   };

@@ -23,6 +23,8 @@ export interface WaitSpec {
   signal?: AbortSignal;
   /** Wait for the container to exit (whatever its code) rather than to run: `kfwd doctor`'s one-shot pod. */
   untilExit?: boolean;
+  /** Called once, when a watched pod has a node: its containers start soon, exec may be tried from now on. */
+  onScheduled?: (pod: Pod) => void;
 }
 
 const PULL_FAILURES = new Set([
@@ -80,6 +82,7 @@ export async function waitForAgent(client: KubeClient, spec: WaitSpec): Promise<
             ? e
             : new KfwdError("KFWD_AGENT_START_FAILED", `Cannot watch the agent start: ${String(e)}`),
       });
+    let scheduled = false;
     const query = spec.podName
       ? { fieldSelector: `metadata.name=${spec.podName}` }
       : { labelSelector: spec.labelSelector };
@@ -95,7 +98,13 @@ export async function waitForAgent(client: KubeClient, spec: WaitSpec): Promise<
                   `Cannot start the agent: pod "${ev.object.metadata.name}" was deleted while it started`,
                 ),
               });
-            else if (ev.type !== "BOOKMARK") finish(judge(ev.object, spec));
+            else if (ev.type !== "BOOKMARK") {
+              if (!scheduled && ev.object.spec?.nodeName) {
+                scheduled = true;
+                spec.onScheduled?.(ev.object);
+              }
+              finish(judge(ev.object, spec));
+            }
           },
           abort.signal,
           query,

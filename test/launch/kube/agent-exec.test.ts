@@ -50,6 +50,18 @@ describe("execAgent", () => {
     expect(h.starting).toBeUndefined();
   });
 
+  test("retries an exec stream that closed without a status while the container is created but not started", async () => {
+    // Between the runtime creating the container and starting it, the API server drops the exec connection
+    // without a close frame or status (WebSocket 1006); seen reliably with 20 ms to the API server.
+    const h = home(new Promise(() => {}));
+    const dropped = new KfwdError("KFWD_EXEC_STREAM_CLOSED", "closed before the command's exit status arrived");
+    let opened = 0;
+    const last = fake("output");
+    const t = await execAgent(h, async () => (opened++ < 2 ? fake(dropped) : last));
+    expect(t).toBe(last);
+    expect(opened).toBe(3);
+  });
+
   test("a failure of the container's start (image pull) ends the attempts with that error", async () => {
     const pull = new KfwdError("KFWD_AGENT_IMAGE_PULL", "cannot pull");
     const h = home(Promise.reject(pull));

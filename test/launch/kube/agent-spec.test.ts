@@ -110,6 +110,21 @@ describe("env for a separate agent pod", () => {
     expect(warnings).toEqual([]);
   });
 
+  test("the agent grants the window kfwd asks for (KFWD_AGENT_WINDOW), in both placements", () => {
+    const withWindow = { ...opts, streamWindow: 4 << 20 };
+    const env = (c: unknown) =>
+      (c as { env?: { name: string; value?: string }[] }).env?.find((v) => v.name === "KFWD_AGENT_WINDOW")?.value;
+    const container = pod.spec.containers[0]!;
+    const ephemeral = (o: AgentSpecOptions) =>
+      agentEphemeralContainer("kfwd-agent-abc123", o, pod, container, envForEphemeral(container));
+    const jobContainer = (o: AgentSpecOptions) =>
+      (agentJob("kfwd-agent-abc123", o) as { spec: { template: { spec: { containers: unknown[] } } } }).spec.template
+        .spec.containers[0];
+    expect(env(ephemeral(withWindow))).toBe(String(4 << 20));
+    expect(env(jobContainer(withWindow))).toBe(String(4 << 20));
+    expect(env(ephemeral(opts))).toBeUndefined();
+  });
+
   test("quantities", () => {
     expect(parseQuantity("500m")).toBe(0.5);
     expect(parseQuantity("1Gi")).toBe(2 ** 30);
