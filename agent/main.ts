@@ -35,6 +35,7 @@ function main(): void {
   globalThis.__kfwdAgentLeftover = undefined;
 
   const incoming = incomingAgent(log);
+  const streamWindow = envMs("KFWD_AGENT_WINDOW", DEFAULT_STREAM_WINDOW);
   const mux = new Mux(processTransport(leftover), {
     role: "agent",
     handlers: { ...agentCalls, ...incoming.handlers },
@@ -42,13 +43,15 @@ function main(): void {
     onStream: (request) => (request.kind === FILES_STREAM_KIND ? serveFiles(request, log) : dialer.handle(request)),
     log,
     // Cluster placements set this: credit crosses the API server, so uploads need the host's larger window.
-    streamWindow: envMs("KFWD_AGENT_WINDOW", DEFAULT_STREAM_WINDOW),
+    streamWindow,
     info: {
       agentVersion: AGENT_VERSION,
       pid: String(process.pid),
       hostname: hostname(),
       bunVersion: typeof Bun !== "undefined" ? Bun.version : "",
       idleTimeoutMs: String(idleTimeoutMs),
+      // The most credit it grants one stream (HELLO's window is only each stream's opening share).
+      streamWindow: String(streamWindow),
     },
   });
 

@@ -132,8 +132,8 @@ describe("agent process (bootstrap loader + real TCP)", () => {
 
   test("KFWD_AGENT_WINDOW is the window the agent grants each stream (uploads over a long link need it)", async () => {
     const own = startAgent({ KFWD_AGENT_WINDOW: String(4 << 20) });
-    await own.mux.ready;
-    expect((own.mux as unknown as { peer?: { window: number } }).peer?.window).toBe(4 << 20);
+    const hello = await own.mux.ready;
+    expect(hello.info.streamWindow).toBe(String(4 << 20));
     own.mux.close();
     expect(await own.exitCode).toBe(0);
   });

@@ -4,6 +4,7 @@
  */
 import { expect, test } from "bun:test";
 import { kfwd } from "../helpers/kfwd";
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../../wire/version";
 
 const COMMANDS = ["run", "env", "up", "status", "down", "doctor", "clean", "init", "ls", "schema", "completion"];
 
@@ -42,5 +43,7 @@ test("--version prints kfwd's version, the wire protocol's, Bun's and the platfo
   const r = await kfwd(["--version"]);
   expect(r.code).toBe(0);
   const { version } = (await Bun.file(`${import.meta.dir}/../../package.json`).json()) as { version: string };
-  expect(r.stdout).toBe(`kfwd ${version} (wire protocol 1, Bun ${Bun.version}, ${process.platform}-${process.arch})\n`);
+  expect(r.stdout).toBe(
+    `kfwd ${version} (wire protocol ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}, Bun ${Bun.version}, ${process.platform}-${process.arch})\n`,
+  );
 });

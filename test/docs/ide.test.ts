@@ -77,7 +77,7 @@ test("VS Code: the task writes the envFile the launch configuration reads", asyn
   expect(r.code).toBe(0);
   const vars = readDotenv(readFileSync(expand(launch.envFile ?? ""), "utf8"));
   expect(vars.GREETING).toBe(GREETING);
-  expect(vars.ALL_PROXY).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
+  expect(vars.ALL_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   await reachesCluster(vars);
   // What the launch configuration then starts: the program with that env.
   const run = Bun.spawn(["node", expand(launch.program ?? "")], { env: { ...process.env, ...vars }, stdout: "pipe" });

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { serveLocalRegistry } from "../../scripts/local-registry";
 import { canMakeNetns, type FakeCluster, NAMES, startFakeCluster } from "../helpers/fake-cluster";
 import { release, sh } from "./release";
+import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../../wire/version";
 
 const host = `${process.platform}-${process.arch}`;
 let out: string;
@@ -66,7 +67,9 @@ test("npm install -g from a clean prefix gives a kfwd that runs on a local targe
   expect(existsSync(join(lib, "node_modules", "@kfwd", host, "schema", "kfwd-profile.schema.json"))).toBe(true);
 
   const v = await sh([kfwd, "--version"]);
-  expect(v.stdout).toBe(`kfwd ${version} (wire protocol 1, Bun ${Bun.version}, ${host})\n`);
+  expect(v.stdout).toBe(
+    `kfwd ${version} (wire protocol ${MIN_PROTOCOL_VERSION}-${PROTOCOL_VERSION}, Bun ${Bun.version}, ${host})\n`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), "kfwd-installed-"));
   const profile = join(dir, "local.toml");

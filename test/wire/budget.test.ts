@@ -103,7 +103,7 @@ describe("session budgets over the memory transport", () => {
     client.close();
   });
 
-  test("the accepting side queues opens beyond its own limit instead of buffering for them", async () => {
+  test("the accepting side queues a version 2 opener's opens beyond its own limit instead of buffering for them", async () => {
     const accepted: MuxStream[] = [];
     const { client, agent } = muxPair(
       {
@@ -113,7 +113,8 @@ describe("session budgets over the memory transport", () => {
         streamWindow: 16 * KiB,
         collectAboveRss: 0,
       },
-      { collectAboveRss: 0 },
+      // Version 2 has no early data: an OPEN can wait for a slot without bytes arriving for it.
+      { collectAboveRss: 0, protocolVersion: 2 },
     );
     await open(client, 1);
     await open(client, 2);
@@ -155,6 +156,26 @@ describe("session budgets over the memory transport", () => {
       expect(written[i]!).toBeLessThanOrEqual(16 * KiB + 8 * KiB + block.length);
       expect(s.writableLength).toBeLessThanOrEqual(8 * KiB + block.length);
     }
+    client.close();
+  });
+
+  test("a version 3 opener (it may send data with OPEN) is refused at the limit, not queued", async () => {
+    const accepted: MuxStream[] = [];
+    const { client } = muxPair(
+      {
+        onStream: (r) => accepted.push(r.accept().on("error", () => {})),
+        receiveBudget: 64 * KiB,
+        maxStreams: 2,
+        streamWindow: 16 * KiB,
+        collectAboveRss: 0,
+      },
+      { collectAboveRss: 0 },
+    );
+    await open(client, 1);
+    await open(client, 2);
+    const error = (await open(client, 3).catch((e: unknown) => e)) as { code?: string; message?: string };
+    expect(error.code).toBe("KFWD_DIAL_REFUSED");
+    expect(error.message).toContain("the most one session holds");
     client.close();
   });
 });

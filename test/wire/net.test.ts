@@ -26,6 +26,6 @@ test("a socket error means the same dialled from the host or from the agent", ()
 test("the agent's dial errors name an IPv6 destination in brackets, with the hint for its code", () => {
   const e = dialError({ host: "fd00::1", port: 80 }, ResetReason.REFUSED, "");
   expect(e.code).toBe(DIAL_ERROR.refused);
-  expect(e.message).toBe('Cannot connect to "[fd00::1]:80" from the agent: refused');
+  expect(e.message).toBe('Cannot connect to "[fd00::1]:80" from the agent: connection refused');
   expect(e.hint).toContain("Nothing listens");
 });

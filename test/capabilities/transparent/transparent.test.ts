@@ -14,7 +14,7 @@ import { canMakeNetns, type FakeCluster, startFakeCluster } from "../../helpers/
 import { kfwd, writeProfile } from "../../helpers/kfwd";
 
 const CLUSTER_IP = "10.99.0.10";
-const NAME = "api.shop.svc.cluster.local";
+const NAME = "edge.shop.svc.cluster.local";
 const enabled = canMakeNetns() && transparentSupport().ok;
 
 describe.skipIf(!enabled)("kfwd run --transparent", () => {
