@@ -64,13 +64,15 @@ describe.skipIf(!lab)("KubeClient on the lab cluster", () => {
     );
   });
 
-  test("selfSubjectAccessReview matches deploy/kfwd-role.yaml", async () => {
+  test("selfSubjectAccessReview matches deploy/kfwd-role.yaml (both Roles: kfwd and kfwd-incoming)", async () => {
     const c = await restrictedClient();
     expect(await c.selfSubjectAccessReview({ verb: "create", resource: "pods", subresource: "exec" })).toBe(true);
     expect(
       await c.selfSubjectAccessReview({ verb: "patch", resource: "pods", subresource: "ephemeralcontainers" }),
     ).toBe(true);
-    expect(await c.selfSubjectAccessReview({ verb: "update", resource: "deployments", group: "apps" })).toBe(false);
+    // In neither Role: kfwd never deletes workloads or reads Secrets.
+    expect(await c.selfSubjectAccessReview({ verb: "delete", resource: "deployments", group: "apps" })).toBe(false);
+    expect(await c.selfSubjectAccessReview({ verb: "get", resource: "secrets" })).toBe(false);
     expect(await c.selfSubjectAccessReview({ verb: "create", resource: "pods", namespace: "kube-system" })).toBe(false);
   });
 

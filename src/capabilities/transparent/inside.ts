@@ -11,7 +11,17 @@
  *  4. runs the command, passes it signals, and exits with its exit code.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { Mux } from "../../../wire/index";
@@ -41,8 +51,8 @@ export interface InsideOptions {
 export async function runInside(options: InsideOptions): Promise<number> {
   const redirect = await listenForRedirects();
   setUpNetwork(redirect.port);
-  run("mount", ["--bind", options.resolvConf, "/etc/resolv.conf"]);
   const scratch = bindAll(options.binds, dirname(options.relaySocket));
+  run("mount", ["--bind", options.resolvConf, "/etc/resolv.conf"]);
 
   const socket = await connectRelay(options.relaySocket);
   const mux = new Mux(streamTransport(socket, socket), {
@@ -136,46 +146,77 @@ const OWN_V6 = "2001:db8::1";
 
 /**
  * Each host copy over its container path, so programs with hard-coded paths read the pod's files. A path that
- * does not exist here (/etc/config) is made in an overlay of its nearest existing parent (/etc), writable in
- * this mount namespace only (upper layers on a tmpfs in kfwd's state directory); nothing changes outside.
- * Returns that scratch directory, if one was needed.
+ * does not exist here (/etc/config, /var/run/secrets/..., /secrets) needs a directory that only this mount
+ * namespace sees: its nearest existing parent is replaced by a tmpfs holding the same entries (each bound back
+ * from the original), where the missing directories can be made; for a path right under `/`, the whole root
+ * is built that way and entered with pivot_root. Overlayfs would be simpler, but it refuses a lower directory
+ * with mounts under it (/run, /var) in a user namespace. Nothing changes outside this namespace.
+ * Returns the scratch directory (a tmpfs in kfwd's state directory), if one was needed.
  */
 function bindAll(binds: ReadonlyArray<readonly [string, string]>, stateDir: string): string | undefined {
-  let scratch: string | undefined;
-  const overlaid: string[] = [];
+  if (binds.length === 0) return undefined;
+  const scratch = mkdtempSync(join(stateDir, "mounts-"));
+  run("mount", ["-t", "tmpfs", "tmpfs", scratch]);
+  const underRoot = binds.some(([, target]) => !existsSync(target) && existingAncestor(target) === "/");
+  // Where "/" is while the binds are made: the real root, or the new one entered at the end.
+  const root = underRoot ? join(scratch, "root") : "";
+  if (underRoot) {
+    mkdirSync(root);
+    run("mount", ["-t", "tmpfs", "tmpfs", root]);
+    mirrorEntries("/", root);
+  }
+  const mirrored = new Set<string>(underRoot ? ["/"] : []);
   for (const [source, target] of binds) {
-    if (!existsSync(target)) {
-      const anchor = existingAncestor(target);
-      if (anchor === "/") {
-        process.stderr.write(`kfwd: warning: cannot show ${target} at its own path (no parent directory to overlay)\n`);
-        continue;
+    if (!existsSync(root + target)) {
+      const anchor = existingAncestor(target, root);
+      if (!mirrored.has(anchor)) {
+        const original = join(scratch, `original-${mirrored.size}`);
+        mkdirSync(original);
+        run("mount", ["--rbind", root + anchor, original]);
+        run("mount", ["-t", "tmpfs", "tmpfs", root + anchor]);
+        mirrorEntries(original, root + anchor);
+        mirrored.add(anchor);
       }
-      if (!overlaid.some((o) => anchor === o || anchor.startsWith(`${o}/`))) {
-        if (!scratch) {
-          scratch = mkdtempSync(join(stateDir, "overlay-"));
-          run("mount", ["-t", "tmpfs", "tmpfs", scratch]);
-        }
-        const layer = join(scratch, String(overlaid.length));
-        mkdirSync(join(layer, "upper"), { recursive: true });
-        mkdirSync(join(layer, "work"), { recursive: true });
-        const options = `lowerdir=${anchor},upperdir=${layer}/upper,workdir=${layer}/work`;
-        run("mount", ["-t", "overlay", "overlay", "-o", options, anchor]);
-        overlaid.push(anchor);
-      }
-      if (statSync(source).isDirectory()) mkdirSync(target, { recursive: true });
+      if (statSync(source).isDirectory()) mkdirSync(root + target, { recursive: true });
       else {
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, "");
+        mkdirSync(dirname(root + target), { recursive: true });
+        writeFileSync(root + target, "");
       }
     }
-    run("mount", ["--bind", source, target]);
+    run("mount", ["--bind", source, root + target]);
+  }
+  if (underRoot) {
+    const cwd = process.cwd();
+    const old = join(root, ".kfwd-old-root");
+    mkdirSync(old);
+    run("pivot_root", [root, old]);
+    run("umount", ["--lazy", "/.kfwd-old-root"]);
+    rmSync("/.kfwd-old-root", { recursive: true, force: true });
+    process.chdir(existsSync(cwd) ? cwd : "/");
   }
   return scratch;
 }
 
-function existingAncestor(path: string): string {
+/** Every entry of `from` made again in `to` (a fresh tmpfs): links copied, files and directories bound. */
+function mirrorEntries(from: string, to: string): void {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else if (entry.isDirectory()) {
+      mkdirSync(target, { recursive: true });
+      run("mount", ["--rbind", source, target]);
+    } else {
+      if (!existsSync(target)) writeFileSync(target, "");
+      run("mount", ["--bind", source, target], false); // sockets and devices may refuse: they are left out
+    }
+  }
+}
+
+/** The deepest existing ancestor of `path`, looked up under `root` (the new root while it is built). */
+function existingAncestor(path: string, root = ""): string {
   let at = dirname(path);
-  while (at !== "/" && !existsSync(at)) at = dirname(at);
+  while (at !== "/" && !existsSync(root + at)) at = dirname(at);
   return at;
 }
 
