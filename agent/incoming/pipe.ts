@@ -1,46 +1,10 @@
 /**
- * Byte plumbing for incoming connections: two Duplexes joined both ways (half-close passed on, a reset or error
- * on one side tears down the other), and a pull reader over a Duplex for the HTTP filter.
+ * Byte plumbing for incoming connections: two Duplexes joined both ways (wire/join.ts, the same join as the
+ * host's), and a pull reader over a Duplex for the HTTP filter.
  */
 import type { Duplex } from "node:stream";
 
-/** A reset where the socket supports one (a TCP RST keeps the TCP meaning), else a plain destroy. */
-export function resetSocket(d: Duplex): void {
-  const s = d as Duplex & { resetAndDestroy?: () => void };
-  if (typeof s.resetAndDestroy === "function" && !d.destroyed) {
-    try {
-      s.resetAndDestroy();
-      return;
-    } catch {}
-  }
-  d.destroy();
-}
-
-/** Joins a and b both ways; resolves once both are closed. */
-export function join(a: Duplex, b: Duplex): Promise<void> {
-  return new Promise((resolve) => {
-    let closed = 0;
-    const fail = (): void => {
-      resetSocket(a);
-      resetSocket(b);
-    };
-    a.on("error", fail);
-    b.on("error", fail);
-    for (const [self, other] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      const onClose = (): void => {
-        if (!(self.readableEnded && self.writableFinished)) resetSocket(other);
-        if (++closed === 2) resolve();
-      };
-      if (self.closed) onClose();
-      else self.once("close", onClose);
-    }
-    a.pipe(b);
-    b.pipe(a);
-  });
-}
+export { abort as resetSocket, join } from "../../wire/join";
 
 /** Pulls chunks from a Duplex one at a time (paused in between: backpressure), with put-back. */
 export class PullReader {

@@ -19,6 +19,7 @@ import { isPeerHangup } from "../errors";
 import { watchClient } from "./client-gone";
 import { MuxStream } from "../../wire/stream";
 import { socketFd } from "../../wire/socket-buffer";
+import { abort, join } from "../../wire/join";
 
 export interface SpliceOptions {
   /** Called with unexpected (non-hangup) errors. */
@@ -29,65 +30,35 @@ export interface SpliceOptions {
 
 /** `a` is the client, `b` the upstream. Resolves once both streams are closed. Never rejects. */
 export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<void> {
-  return new Promise((resolve) => {
-    let closed = 0;
-    let failed = false;
-    const unwatch =
-      a instanceof Socket
-        ? watchClient(
-            a,
-            // Its upload stuck, or it sent FIN: the cases where its leaving would go unnoticed.
-            () => !b.destroyed && (b.writableLength > 0 || a.readableEnded),
-            () => {
-              if (a.readableEnded && a.writableFinished) return; // done cleanly: b finishes by itself
-              if (!a.destroyed) options.log?.(`${options.label ?? "splice"}: the client left, its data undeliverable`);
-              abort(a);
-              abort(b);
-            },
-          )
-        : undefined;
-
-    const fail = (err: Error) => {
-      if (!failed && !isPeerHangup(err)) options.log?.(`${options.label ?? "splice"}: ${err.message}`);
-      failed = true;
-      abort(a);
-      abort(b);
-    };
-    const onClose = (self: Duplex, other: Duplex) => {
-      // A side that closed without finishing both directions was torn down (reset, destroy()): the
-      // connection as a whole is over, so do not leave the other side open half-way.
-      if (!(self.readableEnded && self.writableFinished)) abort(other);
-      else if (self === a) abandonWhenStuck(b);
-      if (++closed === 2) {
-        unwatch?.();
-        resolve();
-      }
-    };
-
-    a.on("error", fail);
-    b.on("error", fail);
-    for (const [self, other] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      if (self.closed) onClose(self, other);
-      else self.once("close", () => onClose(self, other));
-    }
-    // Reads from a socket that feed a tunnel stream are kept small when the session carries many streams.
-    if (b instanceof MuxStream) b.limitReadsOf(socketFd(a));
-    if (a instanceof MuxStream) a.limitReadsOf(socketFd(b));
-    a.pipe(b);
-    b.pipe(a);
-  });
+  const label = options.label ?? "splice";
+  const unwatch =
+    a instanceof Socket
+      ? watchClient(
+          a,
+          // Its upload stuck, or it sent FIN: the cases where its leaving would go unnoticed.
+          () => !b.destroyed && (b.writableLength > 0 || a.readableEnded),
+          () => {
+            if (a.readableEnded && a.writableFinished) return; // done cleanly: b finishes by itself
+            if (!a.destroyed) options.log?.(`${label}: the client left, its data undeliverable`);
+            abort(a);
+            abort(b);
+          },
+        )
+      : undefined;
+  // Reads from a socket that feed a tunnel stream are kept small when the session carries many streams.
+  if (b instanceof MuxStream) b.limitReadsOf(socketFd(a));
+  if (a instanceof MuxStream) a.limitReadsOf(socketFd(b));
+  return join(a, b, {
+    onError: (error) => {
+      if (!isPeerHangup(error)) options.log?.(`${label}: ${error.message}`);
+    },
+    onCleanClose: (side) => {
+      if (side === a) abandonWhenStuck(b);
+    },
+  }).then(() => unwatch?.());
 }
 
-/** Tears a side down: a TCP socket with a reset (RST), anything else (a tunnel stream: RESET) by destroy(). */
-export function abort(side: Duplex): void {
-  if (side.destroyed) return;
-  const reset = (side as Partial<Socket>).resetAndDestroy;
-  if (typeof reset === "function") reset.call(side);
-  else side.destroy();
-}
+export { abort };
 
 /**
  * The client closed cleanly, but its last bytes (and FIN) still wait for the destination to read them: let
