@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { transparentSupport } from "../../../src/capabilities/transparent/support";
-import { canMakeNetns, type FakeCluster, startFakeCluster } from "../../helpers/fake-cluster";
+import { canMakeNetns, type FakeCluster, SERVICE_NAMES, startFakeCluster } from "../../helpers/fake-cluster";
+import { type FakeDatabases, hasDatabases, startDatabases } from "../../helpers/fake-databases";
 import { kfwd, writeProfile } from "../../helpers/kfwd";
 
 const CLUSTER_IP = "10.99.0.10";
@@ -20,6 +21,7 @@ const enabled = canMakeNetns() && transparentSupport().ok;
 describe.skipIf(!enabled)("kfwd run --transparent", () => {
   let cluster: FakeCluster;
   let services: ChildProcess;
+  let databases: FakeDatabases | undefined;
   let profile: string;
 
   beforeAll(async () => {
@@ -39,10 +41,12 @@ describe.skipIf(!enabled)("kfwd run --transparent", () => {
     );
     await new Promise((resolve) => createInterface({ input: services.stdout! }).once("line", resolve));
     profile = writeProfile(`[target]\nlocal = true\nnetns = "${cluster.netns}"\n`);
-  });
+    if (hasDatabases()) databases = await startDatabases(cluster.netns);
+  }, 60_000);
 
   afterAll(async () => {
     services?.kill("SIGKILL");
+    await databases?.stop();
     await cluster?.stop();
   });
 
@@ -131,4 +135,41 @@ func main() {
     expect(published).toBe("served from inside\n");
     expect(r.code).toBe(0);
   });
+
+  test.skipIf(!hasDatabases())(
+    "psql -h <cluster name>: a database client with its host on the command line",
+    async () => {
+      const psql = ["psql", "-h", SERVICE_NAMES.db, "-U", "postgres", "-tAc", "select 40 + 2"];
+      const r = await kfwd(["run", "--transparent", profile, "--", ...psql]);
+      expect(r.stdout.trim()).toBe("42");
+      expect(r.code).toBe(0);
+    },
+  );
+
+  test.skipIf(spawnSync("javac", ["-version"]).status !== 0 || !hasDatabases())(
+    "Java with a hard-coded cluster name and no proxy settings (JAVA_TOOL_OPTIONS unset)",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "kfwd-java-"));
+      writeFileSync(
+        join(dir, "Dial.java"),
+        `import java.net.Socket;
+public class Dial {
+  public static void main(String[] args) throws Exception {
+    try (Socket s = new Socket("${SERVICE_NAMES.db}", 5432)) {
+      s.getOutputStream().write(new byte[] {0, 0, 0, 8, 4, (byte) 0xd2, 0x16, 0x2f}); // SSLRequest
+      int answer = s.getInputStream().read();
+      System.out.println(answer == 'N' || answer == 'S' ? "postgres answered" : "unexpected " + answer);
+    }
+  }
+}
+`,
+      );
+      expect(spawnSync("javac", ["-d", dir, join(dir, "Dial.java")], { encoding: "utf8" }).status).toBe(0);
+      const java = `unset JAVA_TOOL_OPTIONS; exec java -cp ${dir} Dial`;
+      const r = await kfwd(["run", "--transparent", profile, "--", "sh", "-c", java]);
+      expect(r.stdout).toBe("postgres answered\n");
+      expect(r.code).toBe(0);
+    },
+    60_000,
+  );
 });
