@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { DIAL_ERROR, type Dialer, dialError } from "../../src/proxy/dialer";
 import { startHttpProxy } from "../../src/proxy/http";
 import type { ProxyServer } from "../../src/proxy/server";
-import { closeServer, echoServer, fakeClusterDialer, httpServer, listenLocal, rawExchange, run } from "./helpers";
+import {
+  closeServer,
+  echoServer,
+  fakeClusterDialer,
+  httpServer,
+  listenLocal,
+  rawExchange,
+  run,
+} from "./helpers/servers";
 
 /** Answers by path: /status/N, /chunked, /big/N (N MiB), otherwise echoes method, path, Host and body. */
 function appServer(): http.Server {

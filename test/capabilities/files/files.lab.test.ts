@@ -10,9 +10,8 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KFWD, kfwd as run } from "../../helpers/kfwd";
-import { requireLabOrSkip } from "../../kube/helpers/lab";
-import { labProfile } from "../../launch/helpers/kube-lab";
-import { CONFIG_V1, createFilesApp, type FilesApp, SECRET_KEY_JSON, TREE_FILES } from "../helpers/files-app";
+import { labProfile, requireLabOrSkip } from "../../helpers/lab";
+import { CONFIG_V1, createFilesApp, type FilesApp, SECRET_KEY_JSON, TREE_FILES } from "./helpers/files-app";
 
 const lab = requireLabOrSkip();
 const name = `kf-${Date.now().toString(36)}`;
