@@ -21,7 +21,7 @@ export const BUN_IMAGE = "docker.io/oven/bun:1.4.5-slim";
 
 /** `bun -e` scripts that stand in for shell tools in that image. */
 export const BUN_CAT = ["bun", "-e", "process.stdin.pipe(process.stdout)"];
-export const BUN_SLEEP = ["bun", "-e", "setTimeout(() => {}, 900_000)"];
+const BUN_SLEEP = ["bun", "-e", "setTimeout(() => {}, 900_000)"];
 
 /** A pod that passes Pod Security "restricted" and idles, for exec tests. */
 export function idlePod(name: string, image = BUN_IMAGE): Record<string, unknown> {

@@ -19,7 +19,7 @@ export interface Lab {
 }
 
 const ROOT = join(import.meta.dir, "../..");
-export const labRequired = process.env.KFWD_LAB === "1";
+const labRequired = process.env.KFWD_LAB === "1";
 
 /** The lab as `npm run lab -- status` reports it; undefined when it is not up. */
 export function findLab(): Lab | undefined {
