@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIG_MIB, createFilesApp, TREE_FILES } from "../test/capabilities/helpers/files-app";
+import { BIG_MIB, createFilesApp, TREE_FILES } from "../test/capabilities/files/helpers/files-app";
 import { findLab, profile } from "./kube-lab";
 import { type Summary, summarize } from "./kube-measure";
 
@@ -20,7 +20,7 @@ const root = join(import.meta.dir, "..");
 const kfwd = join(root, "dist/kfwd");
 const at = process.argv.indexOf("--reps");
 const REPS = at > 0 ? Number(process.argv[at + 1]) : 3;
-const lab = findLab(root);
+const lab = findLab();
 const app = `kfwd-bench-files-${Date.now().toString(36)}`;
 // A state directory of its own, so no other kfwd on this machine touches these sessions.
 const STATE = mkdtempSync(join(tmpdir(), "kfwd-bench-files-"));

@@ -1,30 +1,22 @@
 /**
- * The lab side of bench/kube.ts: find the lab (through `lab status`), run its kubectl,
+ * The lab side of bench/kube.ts: find the lab (test/helpers/lab.ts), run its kubectl,
  * and set up one testapp pod behind a Service (as admin) for the run, removed at the end.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findLab as labStatus, type Lab } from "../test/helpers/lab";
+import { BUN_IMAGE, restrictedContainer } from "../test/helpers/lab-objects";
+import { testapp } from "../test/helpers/testapp";
 
-export interface Lab {
-  admin: string;
-  restricted: string;
-  kubectl: string;
-  namespace: string;
-}
+export type { Lab };
 
-/** The lab as `npm run lab -- status` reports it (kubeconfig, kubeconfig-restricted and kubectl lines). */
-export function findLab(root: string): Lab {
-  const r = spawnSync("bash", [join(root, "lab/status.sh")], { encoding: "utf8" });
-  const field = (name: string) => new RegExp(`^${name}:\\s*(\\S+)`, "m").exec(r.stdout ?? "")?.[1];
-  const admin = field("kubeconfig");
-  const restricted = field("kubeconfig-restricted");
-  const kubectl = field("kubectl");
-  if (r.status !== 0 || !admin || !restricted || !kubectl || ![admin, restricted, kubectl].every(existsSync)) {
-    throw new Error("the lab is not up: run `npm run lab -- up` (as root), then the benchmark again");
-  }
-  return { admin, restricted, kubectl, namespace: "kfwd-e2e" };
+/** The lab as `npm run lab -- status` reports it; a benchmark cannot run without it. */
+export function findLab(): Lab {
+  const lab = labStatus();
+  if (!lab) throw new Error("the lab is not up: run `npm run lab -- up` (as root), then the benchmark again");
+  return lab;
 }
 
 export function kubectl(lab: Lab, args: string[], opts: { as?: "admin" | "restricted"; input?: string } = {}): string {
@@ -37,15 +29,6 @@ export function kubectl(lab: Lab, args: string[], opts: { as?: "admin" | "restri
   return r.stdout;
 }
 
-const BUN_IMAGE = "docker.io/oven/bun:1.4.5-slim";
-
-const RESTRICTED = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ["ALL"] },
-  runAsNonRoot: true,
-  seccompProfile: { type: "RuntimeDefault" },
-};
-
 /** Port of the upload sink beside the testapp: answers any request with the number of body bytes it read. */
 export const SINK_PORT = 8081;
 const SINK = `Bun.serve({port:${SINK_PORT},hostname:"0.0.0.0",maxRequestBodySize:1e12,async fetch(r){let n=0;if(r.body)for await(const c of r.body)n+=c.length;return new Response(String(n))}})`;
@@ -55,48 +38,23 @@ const SINK = `Bun.serve({port:${SINK_PORT},hostname:"0.0.0.0",maxRequestBodySize
  * Service of the same name; returns once the pod is Ready.
  */
 export function startTestapp(lab: Lab, name: string): void {
-  const labels = { app: name, "app.kubernetes.io/managed-by": "kfwd-bench" };
-  const objects = [
-    {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name, labels },
-      spec: {
-        terminationGracePeriodSeconds: 0,
-        containers: [
-          {
-            name: "app",
-            image: "kfwd.local/testapp:1",
-            imagePullPolicy: "IfNotPresent",
-            ports: [{ containerPort: 8080 }],
-            readinessProbe: { httpGet: { path: "/hello", port: 8080 }, periodSeconds: 1 },
-            securityContext: { ...RESTRICTED, runAsUser: 65532 },
-          },
-          {
-            name: "sink",
-            image: BUN_IMAGE,
-            imagePullPolicy: "IfNotPresent",
-            command: ["bun", "-e", SINK],
-            ports: [{ containerPort: SINK_PORT }],
-            readinessProbe: { tcpSocket: { port: SINK_PORT }, periodSeconds: 1 },
-            securityContext: { ...RESTRICTED, runAsUser: 65532 },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name, labels },
-      spec: {
-        selector: { app: name },
-        ports: [
-          { name: "http", port: 8080, targetPort: 8080 },
-          { name: "sink", port: SINK_PORT, targetPort: SINK_PORT },
-        ],
-      },
-    },
-  ];
+  const sink = {
+    name: "sink",
+    image: BUN_IMAGE,
+    imagePullPolicy: "IfNotPresent",
+    command: ["bun", "-e", SINK],
+    ports: [{ containerPort: SINK_PORT }],
+    readinessProbe: { tcpSocket: { port: SINK_PORT }, periodSeconds: 1 },
+    securityContext: restrictedContainer(65532),
+  };
+  const { service, workload } = testapp({
+    name,
+    kind: "Pod",
+    labels: { "app.kubernetes.io/managed-by": "kfwd-bench" },
+    sidecars: [sink],
+    ports: { http: 8080, sink: SINK_PORT },
+  });
+  const objects = [service, workload];
   kubectl(lab, ["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }) });
   kubectl(lab, ["wait", "--for=condition=Ready", `pod/${name}`, "--timeout=120s"]);
 }
@@ -118,7 +76,7 @@ export function startBunPod(lab: Lab, name: string): void {
           image: BUN_IMAGE,
           imagePullPolicy: "IfNotPresent",
           command: ["bun", "-e", "setInterval(() => {}, 1e6)"],
-          securityContext: { ...RESTRICTED, runAsUser: 65532 },
+          securityContext: restrictedContainer(65532),
         },
       ],
     },

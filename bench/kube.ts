@@ -54,7 +54,7 @@ const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf
 if (ONLY !== undefined && ONLY !== "transfer" && ONLY !== "startup")
   throw new Error(`--only transfer|startup, not ${ONLY}`);
 
-const lab: Lab = findLab(root);
+const lab: Lab = findLab();
 const app = `kfwd-bench-${Date.now().toString(36)}`;
 
 function kfwdOk(args: string[]): string {

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from "node:net";
 import type { KfwdError } from "../../src/errors";
 import { ResetReason } from "../../wire/constants";
 import type { MuxStream } from "../../wire/stream";
-import { echoServer, startAgent, type AgentProcess } from "./helpers";
+import { echoServer, startAgent, type AgentProcess } from "./helpers/agent";
 
 let agent: AgentProcess;
 let echo: Awaited<ReturnType<typeof echoServer>>;

@@ -11,7 +11,8 @@ import { KubeClient } from "../../src/kube/client";
 import { LABEL, MANAGED_BY, ownerLabel } from "../../src/kube/labels";
 import { shippedRules } from "../../src/doctor/role";
 import { kfwd, writeProfile } from "../helpers/kfwd";
-import { idlePod, namespaceWithRole, requireLabOrSkip } from "../kube/helpers/lab";
+import { requireLabOrSkip } from "../helpers/lab";
+import { idlePod, namespaceWithRole } from "../helpers/lab-objects";
 
 const lab = requireLabOrSkip();
 

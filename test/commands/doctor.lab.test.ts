@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { KubeClient } from "../../src/kube/client";
 import { shippedRules } from "../../src/doctor/role";
 import { kfwd, writeProfile } from "../helpers/kfwd";
-import { namespaceWithRole, requireLabOrSkip } from "../kube/helpers/lab";
+import { requireLabOrSkip } from "../helpers/lab";
+import { namespaceWithRole } from "../helpers/lab-objects";
 
 const lab = requireLabOrSkip();
 const profileFor = (namespace: string) =>

@@ -10,8 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { KFWD, kfwd, localProfile } from "../helpers/kfwd";
-import { HAS_FISH, HAS_PWSH, HAS_PYTHON_DOTENV, pythonDotenv, strictDotenv, strictPowershell } from "../env/readers";
-import { ODD_VALUES } from "../env/values";
+import {
+  HAS_FISH,
+  HAS_PWSH,
+  HAS_PYTHON_DOTENV,
+  pythonDotenv,
+  strictDotenv,
+  strictPowershell,
+} from "../helpers/env-readers";
+import { ODD_VALUES } from "../helpers/odd-values";
 
 const web = `http://${NAMES.web}:${PORTS.http}/hello`;
 const oddNames = Object.keys(ODD_VALUES);

@@ -14,7 +14,9 @@ import { apiPath } from "../../src/kube/api-path";
 import { KubeClient } from "../../src/kube/client";
 import type { TargetList } from "../../src/targets/list";
 import { KFWD, kfwd } from "../helpers/kfwd";
-import { namespaceWithRole, requireLabOrSkip } from "../kube/helpers/lab";
+import { requireLabOrSkip } from "../helpers/lab";
+import { namespaceWithRole } from "../helpers/lab-objects";
+import { testapp } from "../helpers/testapp";
 
 const lab = requireLabOrSkip();
 const suffix = Date.now().toString(36);
@@ -22,53 +24,24 @@ const ns = `kfwd-init-${suffix}`;
 const nsNoEphemeral = `kfwd-init-noeph-${suffix}`;
 const SECRET_VALUE = "s3cret-value-never-printed";
 
-function testapp(namespace: string): object[] {
-  const labels = { app: "shop" };
-  const security = {
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ["ALL"] },
-    runAsNonRoot: true,
-    runAsUser: 65532,
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+/** A Secret and a 1-replica testapp "shop" whose env names the Secret's values and two plain variables. */
+function shopObjects(): object[] {
+  const { service, workload } = testapp({
+    name: "shop",
+    replicas: 1,
+    labels: {},
+    ports: { http: 8080 },
+    env: [
+      { name: "SHOP_TOKEN", valueFrom: { secretKeyRef: { name: "shop", key: "token" } } },
+      { name: "LOG_LEVEL", value: "info" },
+      { name: "HOME", value: "/excluded-by-default" },
+    ],
+    envFrom: [{ secretRef: { name: "shop" }, prefix: "SHOP_" }],
+  });
   return [
-    { apiVersion: "v1", kind: "Secret", metadata: { name: "shop", namespace }, stringData: { token: SECRET_VALUE } },
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name: "shop", namespace },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            terminationGracePeriodSeconds: 1,
-            containers: [
-              {
-                name: "app",
-                image: "kfwd.local/testapp:1",
-                imagePullPolicy: "IfNotPresent",
-                env: [
-                  { name: "SHOP_TOKEN", valueFrom: { secretKeyRef: { name: "shop", key: "token" } } },
-                  { name: "LOG_LEVEL", value: "info" },
-                  { name: "HOME", value: "/excluded-by-default" },
-                ],
-                envFrom: [{ secretRef: { name: "shop" }, prefix: "SHOP_" }],
-                readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 1 },
-                securityContext: security,
-              },
-            ],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: "shop", namespace },
-      spec: { selector: labels, ports: [{ port: 8080, targetPort: 8080 }] },
-    },
+    { apiVersion: "v1", kind: "Secret", metadata: { name: "shop" }, stringData: { token: SECRET_VALUE } },
+    workload,
+    service,
   ];
 }
 
@@ -96,7 +69,7 @@ describe.skipIf(!lab)("kfwd ls and kfwd init on the lab", () => {
       shippedRules().filter((r) => !r.resources.includes("pods/ephemeralcontainers")),
     );
     for (const namespace of [ns, nsNoEphemeral])
-      for (const o of testapp(namespace)) await admin.create(PATHS[(o as { kind: string }).kind]!(namespace), o);
+      for (const o of shopObjects()) await admin.create(PATHS[(o as { kind: string }).kind]!(namespace), o);
     // Until the Deployment's pod is ready, as the restricted user sees it.
     for (let i = 0; i < 240; i++) {
       const lists = await Promise.all([ls(ns), ls(nsNoEphemeral)]);

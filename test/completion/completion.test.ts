@@ -1,7 +1,7 @@
 /**
  * `kfwd completion bash|zsh|fish`, loaded into the real shells and asked to complete, as a user's TAB would:
  * bash through its completion function (COMP_WORDS/COMP_CWORD set), zsh through compsys in a pseudo-terminal
- * (zsh-complete.zsh), fish through `complete -C`. Each shell must offer the same words.
+ * (test/fixtures/zsh-complete.zsh), fish through `complete -C`. Each shell must offer the same words.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -68,7 +68,7 @@ const complete: Record<string, (line: string) => string[]> = {
   },
   zsh: (line) =>
     words(
-      run(["zsh", "-f", join(import.meta.dir, "zsh-complete.zsh"), scripts.zsh as string, line])
+      run(["zsh", "-f", join(import.meta.dir, "../fixtures/zsh-complete.zsh"), scripts.zsh as string, line])
         .split("\n")
         .map((l) => l.replace(/^HIT:/, ""))
         .join("\n"),

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { HAS_PYTHON_DOTENV, pythonDotenv, strictDotenv } from "../env/readers";
+import { HAS_PYTHON_DOTENV, pythonDotenv, strictDotenv } from "../helpers/env-readers";
 import { canMakeNetns, type FakeCluster, NAMES, startFakeCluster } from "../helpers/fake-cluster";
 import { KFWD } from "../helpers/kfwd";
 

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { checkPodFor } from "../../src/doctor/run-check";
 import { agentPodSpec } from "../../src/launch/kube/agent-spec";
-import { ok } from "../profile/helpers";
+import { ok } from "../helpers/profile";
 
 test("the doctor's check pod is the agent's pod, running `bun --version` instead of the keeper", () => {
   const profile = ok('[agent]\nimage = "registry.example/bun:1"\ncpu = "250m"\nmemory = "96Mi"\n');

@@ -10,8 +10,8 @@ import {
   readBack,
   strictDotenv,
   strictPowershell,
-} from "./readers";
-import { ODD_VALUES } from "./values";
+} from "../helpers/env-readers";
+import { ODD_VALUES } from "../helpers/odd-values";
 
 const names = Object.keys(ODD_VALUES);
 

@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { argumentSpace, fitEnv, MAX_ARG_STRLEN } from "../../src/env/limits";
 import { kfwd, writeProfile } from "../helpers/kfwd";
-import { ok, problem } from "../profile/helpers";
+import { ok, problem } from "../helpers/profile";
 
 const big = (bytes: number): string => "x".repeat(bytes);
 

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { selfSignedCert } from "./self-signed";
 
 export const CLUSTER_ADDR = "127.0.99.10";
 export const NAMES = {
@@ -55,23 +56,7 @@ let counter = 0;
 export async function startFakeCluster(): Promise<FakeCluster> {
   const netns = `kfwd-t${process.pid}-${counter++}`;
   const certDir = mkdtempSync(join(tmpdir(), "kfwd-cert-"));
-  sh("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${NAMES.tls}`,
-    "-addext",
-    `subjectAltName=DNS:${NAMES.tls}`,
-    "-keyout",
-    join(certDir, "key.pem"),
-    "-out",
-    join(certDir, "cert.pem"),
-  ]);
+  selfSignedCert(certDir, NAMES.tls);
   sh("ip", ["netns", "add", netns]);
   sh("ip", ["-n", netns, "link", "set", "lo", "up"]);
   sh("ip", ["-n", netns, "addr", "add", `${SERVICE_ADDR}/32`, "dev", "lo"]);

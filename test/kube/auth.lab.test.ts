@@ -12,7 +12,8 @@ import { apiPath } from "../../src/kube/api-path";
 import { KubeClient } from "../../src/kube/client";
 import { execTransport } from "../../src/kube/exec";
 import { loadKubeconfig } from "../../src/kube/kubeconfig";
-import { BUN_CAT, createRunningPod, idlePod, requireLabOrSkip } from "./helpers/lab";
+import { requireLabOrSkip } from "../helpers/lab";
+import { BUN_CAT, createRunningPod, idlePod } from "../helpers/lab-objects";
 
 const lab = requireLabOrSkip();
 

@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { apiPath } from "../../src/kube/api-path";
 import { KubeClient, type WatchEvent } from "../../src/kube/client";
-import { idlePod, requireLabOrSkip } from "./helpers/lab";
+import { requireLabOrSkip } from "../helpers/lab";
+import { idlePod } from "../helpers/lab-objects";
 import { rejection } from "../helpers/rejection";
 
 const lab = requireLabOrSkip();

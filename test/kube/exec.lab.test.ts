@@ -4,7 +4,8 @@ import { KfwdError } from "../../src/errors";
 import { apiPath } from "../../src/kube/api-path";
 import { KubeClient } from "../../src/kube/client";
 import { ExecExitError, execTransport } from "../../src/kube/exec";
-import { BUN_CAT, createRunningPod, idlePod, requireLabOrSkip } from "./helpers/lab";
+import { requireLabOrSkip } from "../helpers/lab";
+import { BUN_CAT, createRunningPod, idlePod } from "../helpers/lab-objects";
 import { pumpThrough } from "./helpers/pump";
 
 const lab = requireLabOrSkip();

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { MAX_PROFILE_BYTES } from "../../src/profile/load";
 import { nearest } from "../../src/profile/suggest";
 import { kfwd, writeProfile } from "../helpers/kfwd";
-import { fail } from "./helpers";
+import { fail } from "../helpers/profile";
 
 /** Just under the size limit, so the content itself is what is tested. */
 const NEAR_LIMIT = MAX_PROFILE_BYTES - 100;

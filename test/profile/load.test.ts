@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir, homedir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENT_IMAGE, loadProfile, type Profile } from "../../src/profile/index";
-import { FILE, fail, ok, problem, problems } from "./helpers";
+import { FILE, fail, ok, problem, problems } from "../helpers/profile";
 
 describe("defaults", () => {
   test("an empty file is a targetless profile with every default", () => {

@@ -11,7 +11,7 @@ import type { Dialer } from "../../src/proxy/dialer";
 import { startHttpProxy } from "../../src/proxy/http";
 import type { ProxyServer } from "../../src/proxy/server";
 import { muxPair } from "../wire/helpers";
-import { closeServer, httpServer, listenLocal, run } from "./helpers";
+import { closeServer, httpServer, listenLocal, run } from "./helpers/servers";
 
 describe("HTTP proxy with early data over the tunnel", () => {
   const agentDialer = tcpDialer({ timeoutMs: 5000, log: () => {} });

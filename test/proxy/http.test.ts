@@ -8,7 +8,16 @@ import { join } from "node:path";
 import { DIAL_ERROR, type Dialer, dialError } from "../../src/proxy/dialer";
 import { startHttpProxy } from "../../src/proxy/http";
 import type { ProxyServer } from "../../src/proxy/server";
-import { closeServer, echoServer, fakeClusterDialer, httpServer, listenLocal, rawExchange, run } from "./helpers";
+import { selfSignedCert } from "../helpers/self-signed";
+import {
+  closeServer,
+  echoServer,
+  fakeClusterDialer,
+  httpServer,
+  listenLocal,
+  rawExchange,
+  run,
+} from "./helpers/servers";
 
 /** Answers by path: /status/N, /chunked, /big/N (N MiB), otherwise echoes method, path, Host and body. */
 function appServer(): http.Server {
@@ -122,25 +131,7 @@ async function serve(server: net.Server): Promise<number> {
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "kfwd-proxy-"));
-  const made = await run([
-    "openssl",
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=tls.cluster.test",
-    "-addext",
-    "subjectAltName=DNS:tls.cluster.test",
-    "-keyout",
-    join(tmp, "key.pem"),
-    "-out",
-    join(tmp, "cert.pem"),
-  ]);
-  if (made.code !== 0) throw new Error(made.stderr);
+  selfSignedCert(tmp, "tls.cluster.test");
   const tls = https.createServer(
     { key: readFileSync(join(tmp, "key.pem")), cert: readFileSync(join(tmp, "cert.pem")) },
     (req, res) => res.end(`tls ${req.method} ${req.url}`),

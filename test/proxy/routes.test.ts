@@ -3,7 +3,7 @@ import net from "node:net";
 import { DIAL_ERROR, type Dialer, directDialer } from "../../src/proxy/dialer";
 import { formatIpv6, parseCidr, parseIp } from "../../src/proxy/ip";
 import { DEFAULT_DIRECT, RouteTable, routeRuleProblem, routingDialer } from "../../src/proxy/routes";
-import { closeServer, listenLocal } from "./helpers";
+import { closeServer, listenLocal } from "./helpers/servers";
 
 describe("RouteTable", () => {
   test("defaults: loopback direct, everything else to the cluster", () => {

@@ -14,7 +14,7 @@ import {
   nodeSocks,
   rawExchange,
   run,
-} from "./helpers";
+} from "./helpers/servers";
 
 let web: http.Server;
 let webPort: number;

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveLocalRegistry } from "../../scripts/local-registry";
 import { canMakeNetns, type FakeCluster, NAMES, startFakeCluster } from "../helpers/fake-cluster";
-import { release, sh } from "./release";
+import { release, sh } from "./helpers/release";
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../../wire/version";
 
 const host = `${process.platform}-${process.arch}`;

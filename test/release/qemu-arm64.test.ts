@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { release, sh } from "./release";
+import { release, sh } from "./helpers/release";
 
 const QEMU = Bun.which("qemu-aarch64");
 const LD_PREFIX = "/usr/aarch64-linux-gnu";

@@ -10,9 +10,9 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KFWD, kfwd as run } from "../../helpers/kfwd";
-import { requireLabOrSkip } from "../../kube/helpers/lab";
-import { labProfile } from "../../launch/helpers/kube-lab";
-import { CONFIG_V1, createFilesApp, type FilesApp, SECRET_KEY_JSON, TREE_FILES } from "../helpers/files-app";
+import { labProfile, requireLabOrSkip } from "../../helpers/lab";
+import { walk } from "./helpers/walk";
+import { CONFIG_V1, createFilesApp, type FilesApp, SECRET_KEY_JSON, TREE_FILES } from "./helpers/files-app";
 
 const lab = requireLabOrSkip();
 const name = `kf-${Date.now().toString(36)}`;
@@ -21,16 +21,6 @@ const FILES = `[files]\nmounts = ["*"]\npaths = ["/data"]\n`;
 const STATE = mkdtempSync(join(tmpdir(), "kfwd-files-state-"));
 const kfwd = (args: string[], options: { timeoutMs?: number } = {}) =>
   run(args, { ...options, env: { XDG_RUNTIME_DIR: STATE } });
-
-/** Every path under `dir` (lstat: links are reported, never followed). */
-function walk(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir)) {
-    const p = join(dir, entry);
-    out.push(p);
-    if (lstatSync(p).isDirectory()) walk(p, out);
-  }
-  return out;
-}
 
 describe.skipIf(!lab || !existsSync(KFWD))("[files] on the lab", () => {
   let app: FilesApp;

@@ -18,21 +18,13 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KFWD, kfwd as run, writeProfile } from "../../helpers/kfwd";
+import { walk } from "./helpers/walk";
 
 const STATE = mkdtempSync(join(tmpdir(), "kfwd-files-state-"));
 const kfwd = (args: string[]) => run(args, { env: { XDG_RUNTIME_DIR: STATE } });
 const pod = mkdtempSync(join(tmpdir(), "kfwd-files-pod-"));
 const config = join(pod, "etc/config");
 const outside = join(tmpdir(), `kfwd-outside-${process.pid}`);
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir)) {
-    const p = join(dir, entry);
-    out.push(p);
-    if (lstatSync(p).isDirectory()) walk(p, out);
-  }
-  return out;
-}
 
 async function until(check: () => boolean, ms = 20_000): Promise<boolean> {
   const end = Date.now() + ms;

@@ -10,22 +10,15 @@ import { join } from "node:path";
 import { apiPath } from "../../../src/kube/api-path";
 import { KubeClient } from "../../../src/kube/client";
 import { KFWD } from "../../helpers/kfwd";
-import { requireLabOrSkip } from "../../kube/helpers/lab";
-import { labProfile } from "../../launch/helpers/kube-lab";
+import { labProfile, requireLabOrSkip } from "../../helpers/lab";
+import { restrictedContainer, waitDeploymentReady } from "../../helpers/lab-objects";
+import { testapp } from "../../helpers/testapp";
 import { compileClients, EXPECTED, matrixClients, type Results, runMatrix } from "./helpers/matrix";
 
 const lab = requireLabOrSkip();
 const id = Date.now().toString(36);
 const names = { db: `db-${id}`, cache: `cache-${id}`, app: `app-${id}` };
 const linkName = (service: string) => service.toUpperCase().replaceAll("-", "_");
-
-const restricted = (uid: number) => ({
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ["ALL"] },
-  runAsNonRoot: true,
-  runAsUser: uid,
-  seccompProfile: { type: "RuntimeDefault" },
-});
 
 describe.skipIf(!lab || !existsSync(KFWD))("the client matrix on the lab cluster", () => {
   let admin: KubeClient;
@@ -56,7 +49,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("the client matrix on the lab cluster
                 name: "main",
                 imagePullPolicy: "IfNotPresent",
                 readinessProbe: { tcpSocket: { port }, periodSeconds: 1 },
-                securityContext: restricted(uid),
+                securityContext: restrictedContainer(uid),
                 ...container,
               },
             ],
@@ -69,41 +62,26 @@ describe.skipIf(!lab || !existsSync(KFWD))("the client matrix on the lab cluster
     bin = mkdtempSync(join(tmpdir(), "kfwd-matrix-"));
     const compiled = compileClients(bin);
     admin = await KubeClient.fromKubeconfig({ kubeconfig: lab!.admin, namespace: ns });
+    const app = testapp({
+      name: names.app,
+      replicas: 1,
+      ports: { http: 8080 },
+      env: [
+        { name: "DATABASE_URL", value: `postgres://postgres:s3cret@${dns(names.db)}:5432/postgres?sslmode=disable` },
+        { name: "REDIS_URL", value: `redis://${dns(names.cache)}:6379/0` },
+        { name: "API_URL", value: `http://${dns(names.app)}:8080/` },
+        { name: "DB_SERVICE_HOST", value: `$(${linkName(names.db)}_SERVICE_HOST)` },
+        { name: "DB_SERVICE_PORT", value: `$(${linkName(names.db)}_SERVICE_PORT)` },
+      ],
+    });
     // Services first: the app's pod then gets their service-link variables from the kubelet.
     await service(names.db, 5432);
     await service(names.cache, 6379);
-    await service(names.app, 8080);
+    await admin.create(apiPath({ resource: "services", namespace: ns }), app.service);
     await deployment(names.db, { image: "kfwd.local/postgres:1" }, 999, 5432);
     await deployment(names.cache, { image: "kfwd.local/redis:1" }, 999, 6379);
-    await deployment(
-      names.app,
-      {
-        image: "kfwd.local/testapp:1",
-        env: [
-          {
-            name: "DATABASE_URL",
-            value: `postgres://postgres:s3cret@${dns(names.db)}:5432/postgres?sslmode=disable`,
-          },
-          { name: "REDIS_URL", value: `redis://${dns(names.cache)}:6379/0` },
-          { name: "API_URL", value: `http://${dns(names.app)}:8080/` },
-          { name: "DB_SERVICE_HOST", value: `$(${linkName(names.db)}_SERVICE_HOST)` },
-          { name: "DB_SERVICE_PORT", value: `$(${linkName(names.db)}_SERVICE_PORT)` },
-        ],
-      },
-      65532,
-      8080,
-    );
-    const deadline = Date.now() + 150_000;
-    for (const name of Object.values(names)) {
-      for (;;) {
-        const d = await admin.get<{ status?: { readyReplicas?: number } }>(
-          apiPath({ group: "apps", resource: "deployments", namespace: ns, name }),
-        );
-        if (d.status?.readyReplicas === 1) break;
-        if (Date.now() > deadline) throw new Error(`deployment ${name} not ready: ${JSON.stringify(d.status)}`);
-        await Bun.sleep(500);
-      }
-    }
+    await admin.create(apiPath({ group: "apps", resource: "deployments", namespace: ns }), app.workload);
+    for (const name of Object.values(names)) await waitDeploymentReady(admin, ns, name, 1, 150_000);
     await compiled;
     const clusterIp = (
       await admin.get<{ spec: { clusterIP: string } }>(apiPath({ resource: "services", namespace: ns, name: names.db }))

@@ -17,7 +17,7 @@ export interface PumpResult {
 
 const CHUNK = 64 * 1024;
 
-export function patternByte(i: number): number {
+function patternByte(i: number): number {
   return (i * 31 + (i >>> 13)) & 0xff;
 }
 

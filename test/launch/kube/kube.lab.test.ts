@@ -9,17 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiPath } from "../../../src/kube/api-path";
 import { KFWD, kfwd } from "../../helpers/kfwd";
-import { requireLabOrSkip } from "../../kube/helpers/lab";
-import {
-  createTestApp,
-  killAgents,
-  labProfile,
-  profileObjects,
-  SECRET_VALUE,
-  sessionObjects,
-  sessionOf,
-  type TestApp,
-} from "../helpers/kube-lab";
+import { labProfile, requireLabOrSkip } from "../../helpers/lab";
+import { createTestApp, SECRET_VALUE, type TestApp } from "../../helpers/testapp";
+import { killAgents, profileObjects, sessionObjects, sessionOf } from "./helpers/agent-objects";
 
 const lab = requireLabOrSkip();
 const name = `kt-${Date.now().toString(36)}`;

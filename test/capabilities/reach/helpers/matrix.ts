@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { kfwd } from "../../../helpers/kfwd";
 
-export const FIXTURES = join(import.meta.dir, "../../../fixtures/clients/matrix");
+const FIXTURES = join(import.meta.dir, "../../../fixtures/clients/matrix");
 
 export type Results = Record<string, { code: number | null; output: string; ms: number }>;
 

@@ -5,24 +5,17 @@
  * ../../.., /). The app serves /data/big.bin on :8080, so a run can measure the tunnel's own download rate.
  * Images: the lab's Bun image (no shell in it: scripts run with `bun -e`). Created as admin, removed after.
  */
-import { apiPath } from "../../../src/kube/api-path";
-import { KubeClient } from "../../../src/kube/client";
-import { execTransport } from "../../../src/kube/exec";
+import { apiPath } from "../../../../src/kube/api-path";
+import { KubeClient } from "../../../../src/kube/client";
+import { execTransport } from "../../../../src/kube/exec";
+import { BUN_IMAGE, restrictedContainer, waitDeploymentReady } from "../../../helpers/lab-objects";
 
-export const BUN_IMAGE = "docker.io/oven/bun:1.4.5-slim";
 export const SECRET_KEY_JSON = '{"type":"service_account","private_key":"not-a-real-key"}';
 export const CONFIG_V1 = "greeting: hello\n";
 export const BIG_MIB = 100;
 export const TREE_FILES = 2000;
 
-const RESTRICTED = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ["ALL"] },
-  runAsNonRoot: true,
-  runAsUser: 65532,
-  runAsGroup: 65532,
-  seccompProfile: { type: "RuntimeDefault" },
-};
+const RESTRICTED = { ...restrictedContainer(65532), runAsGroup: 65532 };
 
 /** Fills /data: big.bin, tree/dNN/fNN.txt, evil/ links, manifest.json (sha256 of every file, by path). */
 const FILL = `
@@ -123,15 +116,7 @@ export async function createFilesApp(lab: { admin: string; namespace: string }, 
     metadata: { name, labels },
     spec: { selector: { app: name }, ports: [{ name: "http", port: 8080 }] },
   });
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    const d = await admin.get<{ status?: { readyReplicas?: number } }>(
-      apiPath({ group: "apps", resource: "deployments", namespace: ns, name }),
-    );
-    if (d.status?.readyReplicas === 1) break;
-    if (Date.now() > deadline) throw new Error(`deployment ${name} not ready: ${JSON.stringify(d.status)}`);
-    await Bun.sleep(500);
-  }
+  await waitDeploymentReady(admin, ns, name, 1, 180_000);
   const pod = async (): Promise<string> => {
     const pods = await admin.list<{ metadata: { name: string }; status?: { phase?: string } }>(
       apiPath({ resource: "pods", namespace: ns }),

@@ -1,9 +1,9 @@
 /** Starts the real agent as a child process through the bootstrap loader, as the local target does. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type AddressInfo, type Server } from "node:net";
-import { agentArgv, agentPayload } from "../../src/launch/bootstrap";
-import { stdioTransport } from "../../src/transport/stdio";
-import { Mux } from "../../wire/mux";
+import { agentArgv, agentPayload } from "../../../src/launch/bootstrap";
+import { stdioTransport } from "../../../src/transport/stdio";
+import { Mux } from "../../../wire/mux";
 
 export interface AgentProcess {
   mux: Mux;

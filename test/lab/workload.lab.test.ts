@@ -4,35 +4,29 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import {
-  apply,
-  BUN_IMAGE,
-  bunInPod,
-  bunPod,
-  kubectl,
-  kubectlOk,
-  lab,
-  noLab,
-  NAMESPACE,
-  podIPs,
-  RESTRICTED_CONTAINER,
-  testappObjects,
-  uniqueName,
-} from "./lab";
+import { requireLabOrSkip } from "../helpers/lab";
+import { BUN_IMAGE, idlePod, restrictedContainer } from "../helpers/lab-objects";
+import { testapp } from "../helpers/testapp";
+import { apply, bunInPod, kubectl, kubectlOk, podIPs, uniqueName } from "./helpers/kubectl";
+
+const lab = requireLabOrSkip();
+const NAMESPACE = lab?.namespace ?? "";
 
 const app = uniqueName("testapp");
 const client = uniqueName("client");
 
-describe.skipIf(noLab)("lab workload", () => {
+describe.skipIf(!lab)("lab workload", () => {
   beforeAll(async () => {
-    for (const o of testappObjects(app)) await apply(o);
-    await apply(bunPod(client), "restricted");
+    const { service, workload } = testapp({ name: app });
+    await apply(workload);
+    await apply(service);
+    await apply(idlePod(client), "restricted");
     await kubectlOk(["rollout", "status", `deployment/${app}`, "--timeout=90s"], { timeoutMs: 100_000 });
     await kubectlOk(["wait", "--for=condition=Ready", `pod/${client}`, "--timeout=90s"], { timeoutMs: 100_000 });
   }, 200_000);
 
   afterAll(async () => {
-    if (noLab) return;
+    if (!lab) return;
     await kubectl(["delete", "deployment,service", app, "--wait=false"]);
     await kubectl(["delete", "pod", client, "--wait=false"]);
   });
@@ -108,7 +102,7 @@ describe.skipIf(noLab)("lab workload", () => {
             imagePullPolicy: "IfNotPresent",
             targetContainerName: "app",
             command: ["/usr/local/bin/bun", "-e", "setInterval(() => {}, 1 << 30)"],
-            securityContext: { ...RESTRICTED_CONTAINER, runAsUser: 65532 },
+            securityContext: restrictedContainer(65532),
           },
         ],
       },
@@ -190,7 +184,7 @@ describe.skipIf(noLab)("lab workload", () => {
 
     test("the API server is reachable", async () => {
       if (!lab) throw new Error("unreachable");
-      const server = (await Bun.file(lab.kubeconfig).text()).match(/server: https:\/\/([\d.]+):(\d+)/);
+      const server = (await Bun.file(lab.admin).text()).match(/server: https:\/\/([\d.]+):(\d+)/);
       expect(server).not.toBeNull();
       expect(await tcpConnects(server?.[1] ?? "", Number(server?.[2]))).toBe(true);
     });

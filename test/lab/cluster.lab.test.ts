@@ -1,8 +1,13 @@
 /** The lab cluster itself: a Ready node, cluster DNS, Pod Security "restricted" enforced in the test namespace. */
 import { describe, expect, test } from "bun:test";
-import { NAMESPACE, RESTRICTED_CONTAINER, TESTAPP_IMAGE, kubectl, kubectlOk, noLab, uniqueName } from "./lab";
+import { requireLabOrSkip } from "../helpers/lab";
+import { restrictedContainer } from "../helpers/lab-objects";
+import { TESTAPP_IMAGE } from "../helpers/testapp";
+import { kubectl, kubectlOk, uniqueName } from "./helpers/kubectl";
 
-describe.skipIf(noLab)("lab cluster", () => {
+const lab = requireLabOrSkip();
+
+describe.skipIf(!lab)("lab cluster", () => {
   test("the node is Ready", async () => {
     const out = await kubectlOk(["get", "nodes", "-o", "json"]);
     const nodes = JSON.parse(out) as { items: { status: { conditions: { type: string; status: string }[] } }[] };
@@ -25,7 +30,7 @@ describe.skipIf(noLab)("lab cluster", () => {
   });
 
   test(`the test namespace enforces Pod Security "restricted"`, async () => {
-    const out = await kubectlOk(["get", "namespace", NAMESPACE, "-o", "jsonpath={.metadata.labels}"]);
+    const out = await kubectlOk(["get", "namespace", lab?.namespace ?? "", "-o", "jsonpath={.metadata.labels}"]);
     expect(JSON.parse(out)).toMatchObject({ "pod-security.kubernetes.io/enforce": "restricted" });
   });
 
@@ -45,9 +50,7 @@ describe.skipIf(noLab)("lab cluster", () => {
     const ok = {
       ...pod,
       spec: {
-        containers: [
-          { name: "app", image: TESTAPP_IMAGE, securityContext: { ...RESTRICTED_CONTAINER, runAsUser: 65532 } },
-        ],
+        containers: [{ name: "app", image: TESTAPP_IMAGE, securityContext: restrictedContainer(65532) }],
       },
     };
     await kubectlOk(["create", "--dry-run=server", "-f", "-"], { as: "restricted", stdin: JSON.stringify(ok) });

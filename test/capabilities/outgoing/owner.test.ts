@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
-import { kfwd, localProfile } from "../helpers/kfwd";
+import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../../helpers/fake-cluster";
+import { kfwd, localProfile } from "../../helpers/kfwd";
 
 const canSetpriv = spawnSync("setpriv", ["--help"]).status === 0;
 const web = `http://${NAMES.web}:${PORTS.http}`;

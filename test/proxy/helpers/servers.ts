@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { join } from "node:path";
-import { type Destination, type Dialer, directDialer } from "../../src/proxy/dialer";
+import { type Destination, type Dialer, directDialer } from "../../../src/proxy/dialer";
 
-export const FIXTURES = join(import.meta.dir, "fixtures");
+export const CLIENTS = join(import.meta.dir, "../../fixtures/clients");
 
 /** Listens on 127.0.0.1, port 0; returns the port. */
 export function listenLocal(server: net.Server, host = "127.0.0.1"): Promise<number> {
@@ -92,9 +92,9 @@ export async function run(cmd: string[], input?: string): Promise<RunResult> {
   return { code, stdout, stderr };
 }
 
-/** Runs the hand-written Node SOCKS5 client (fixtures/socks-client.mjs) and returns its JSON result. */
+/** Runs the hand-written Node SOCKS5 client (test/fixtures/clients/socks-client.mjs) and returns its JSON result. */
 export async function nodeSocks(config: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const r = await run(["node", join(FIXTURES, "socks-client.mjs"), JSON.stringify(config)]);
+  const r = await run(["node", join(CLIENTS, "socks-client.mjs"), JSON.stringify(config)]);
   if (r.code !== 0) throw new Error(`socks client failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
