@@ -179,8 +179,8 @@ export class Mux {
       splitData: true,
     });
 
-    // HELLO first: bytes that already arrived (the agent's leftover) are handed over inside onData, and what
-    // we answer to the peer's HELLO (a PING) must follow ours.
+    // HELLO first: a transport may hand over bytes it already read inside onData (the exec stream keeps what
+    // arrived before the Mux existed), and what we send on the peer's HELLO (a PING) must follow ours.
     const kinds = this.acceptedKinds();
     const capabilities = [
       ...(options.capabilities ?? []),

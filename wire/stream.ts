@@ -136,6 +136,10 @@ export class MuxStream extends Duplex {
       this.push(this.readableLength > 0 || !this.readableFlowing ? Buffer.from(payload) : payload);
     if (fin) {
       this.finReceived = true;
+      // The peer sends nothing more: credit it did not use is free again now, not when the stream is destroyed
+      // (a stream nobody reads to its end may never be).
+      if (!this.left) this.session.receiveBudget.release(this.limit - this.received);
+      this.limit = this.received;
       this.push(null);
       this.maybeForget();
     } else {

@@ -180,7 +180,7 @@ describe("mux session", () => {
 });
 
 describe("session start", () => {
-  test("the peer's HELLO already read when the session starts (the agent's leftover): ours still goes first", async () => {
+  test("the peer's HELLO already read when the session starts (the exec stream's early bytes): ours still goes first", async () => {
     const { encodeFrame, FrameDecoder } = await import("../../wire/codec");
     const { FrameType } = await import("../../wire/constants");
     const { encodeHello } = await import("../../wire/payloads");
@@ -196,7 +196,7 @@ describe("session start", () => {
     const mux = new Mux(
       {
         write: (data) => (decoder.push(data), true),
-        // Like the agent's stdin: bytes read before the session started are handed over at once.
+        // Like kfwd's exec stream: bytes that arrived before the session started are handed over at once.
         onData: (listener) => listener(peerHello),
         onDrain: () => {},
         onClose: () => {},

@@ -152,3 +152,27 @@ describe("window sizing over a long link (memory transport, 40 ms round trip)", 
     expect(streams.every((s, i) => s.received() > receivedBefore[i]!)).toBe(true);
   });
 });
+
+describe("credit after the peer's FIN", () => {
+  test("a finished stream nobody reads to its end holds only what it buffered, not the credit it was granted", async () => {
+    const pair = muxPair(
+      {
+        onStream: (r) => {
+          const s = r.accept();
+          s.write(Buffer.alloc(64 * KiB, 1)); // a small response: the receiver grants its whole window on it
+          s.end();
+        },
+      },
+      { streamWindow: 4 * MiB, collectAboveRss: 0 },
+    );
+    open.push(pair.client, pair.agent);
+    const stream = (await pair.client.open({ host: "web", port: 80 })).on("error", () => {});
+    stream.read(0);
+    for (let i = 0; i < 100 && stream.readableLength < 64 * KiB; i++) await tick(2);
+    await tick(10);
+    // Never read to the end (like a client that went away): the stream lives on, but the credit it was granted
+    // beyond its 64 KiB is back in the budget for other streams.
+    expect(stream.readableLength).toBe(64 * KiB);
+    expect(pair.client.budget().used).toBeLessThanOrEqual(64 * KiB + 16 * KiB);
+  });
+});
