@@ -8,7 +8,8 @@
  * opening windows of `maxStreams` streams (the HELLO `window`: what a stream may receive before any
  * WINDOW_UPDATE), so a new stream is admitted whenever fewer than `maxStreams` are open, however much credit
  * idle streams still hold; past that it waits for one to end. The other half is for growth: a stream that is
- * receiving is granted more, up to its share of the budget and at most `streamWindow`, and a stream above its
+ * receiving is granted more, up to its share of the budget and at most its window (`streamWindow`, or more
+ * once sized from RTT × rate: window-sizing.ts), and a stream above its
  * share (more streams arrived) gets nothing until it is back under. No protocol change: the peer only ever
  * sees credit it was granted.
  *
@@ -54,7 +55,7 @@ const MIN_GRANT = 4 * KiB;
 export interface ReceiveBudgetOptions {
   /** The most all streams together may have granted and not consumed. */
   total: number;
-  /** The most one stream is granted (its window when the budget is not contended). */
+  /** The window a stream starts from when the budget is not contended (it may grow from RTT × rate). */
   streamWindow: number;
   maxStreams?: number;
 }
@@ -64,7 +65,8 @@ export class ReceiveBudget {
   readonly maxStreams: number;
   /** The opening window: credit each stream has before any WINDOW_UPDATE (sent as the HELLO `window`). */
   readonly opening: number;
-  /** The most one stream is granted. May change while the session runs (e.g. sized from RTT × rate). */
+  /** The window a stream starts from; a stream the window limits grows beyond it from RTT × rate
+   *  (window-sizing.ts). May change while the session runs. */
   streamWindow: number;
   private committed = 0;
   private streams = 0;
@@ -112,10 +114,11 @@ export class ReceiveBudget {
     };
   }
 
-  /** The window a receiving stream is aiming for now: its share of the budget, at most `streamWindow`. */
-  target(): number {
+  /** The window a receiving stream is aiming for now: its share of the budget, at most its own `window` (the
+   *  session's `streamWindow` until the stream's window grew from RTT × rate, window-sizing.ts). */
+  target(window = this.streamWindow): number {
     const share = Math.floor(this.total / Math.max(1, this.streams + this.waiting.length));
-    return Math.min(this.streamWindow, Math.max(this.opening, share));
+    return Math.min(window, Math.max(this.opening, share));
   }
 
   /** How much more credit a stream that holds `exposure` (buffered + outstanding credit) may be granted now:

@@ -86,6 +86,10 @@ export interface MuxOptions {
 }
 
 const DEFAULT_KEEPALIVE_MS = 10_000;
+/** Round trips remembered for the link's delay (a minute of keepalives). */
+const RTT_SAMPLES = 6;
+/** A stream sizing its window pings again when the last ping is older than this. */
+const RTT_REFRESH_MS = 10_000;
 
 export class Mux {
   readonly ready: Promise<PeerHello>;
@@ -128,6 +132,9 @@ export class Mux {
   private keepalive: ReturnType<typeof setInterval> | undefined;
   private bytesReceived = 0;
   private rttMs: number | undefined;
+  /** Recent ping round trips (ms), newest last: the smallest is the link's own delay (window-sizing.ts). */
+  private readonly rttSamples: number[] = [];
+  private lastPingAt = Number.NEGATIVE_INFINITY;
   private readonly stopMemoryGuard: () => void;
 
   constructor(
@@ -161,6 +168,7 @@ export class Mux {
       },
       receiveBudget: this.receiveBudget,
       sendBudget: this.sendBudget,
+      rttMs: () => this.baseRtt(),
     };
     this.calls = new CallEndpoint(
       (t, f, id, p) => this.scheduler.sendControl(t, f, id, p),
@@ -170,6 +178,22 @@ export class Mux {
     this.decoder = new FrameDecoder((type, flags, id, payload) => this.onFrame(type, flags, id, payload), {
       splitData: true,
     });
+
+    // HELLO first: a transport may hand over bytes it already read inside onData (the exec stream keeps what
+    // arrived before the Mux existed), and what we send on the peer's HELLO (a PING) must follow ours.
+    const kinds = this.acceptedKinds();
+    const capabilities = [
+      ...(options.capabilities ?? []),
+      ...this.calls.methods().map(callCapability),
+      ...kinds.filter((k) => k !== DIAL_KIND).map(streamCapability),
+    ];
+    const hello = {
+      version: options.protocolVersion ?? PROTOCOL_VERSION,
+      window: this.receiveBudget.opening,
+      capabilities,
+      info: options.info ?? {},
+    };
+    this.scheduler.sendControl(FrameType.HELLO, 0, 0, encodeHello(hello));
 
     transport.onData((data) => {
       if (this.ended) return;
@@ -184,20 +208,6 @@ export class Mux {
     transport.onClose((error) =>
       this.finish(error, sessionClosedError(error ? error.message : "the connection ended")),
     );
-
-    const kinds = this.acceptedKinds();
-    const capabilities = [
-      ...(options.capabilities ?? []),
-      ...this.calls.methods().map(callCapability),
-      ...kinds.filter((k) => k !== DIAL_KIND).map(streamCapability),
-    ];
-    const hello = {
-      version: options.protocolVersion ?? PROTOCOL_VERSION,
-      window: this.receiveBudget.opening,
-      capabilities,
-      info: options.info ?? {},
-    };
-    this.scheduler.sendControl(FrameType.HELLO, 0, 0, encodeHello(hello));
   }
 
   /**
@@ -266,6 +276,7 @@ export class Mux {
     const seq = this.nextPing++;
     const payload = Buffer.alloc(8);
     payload.writeUInt32BE(seq, 4);
+    this.lastPingAt = performance.now();
     return new Promise((resolve, reject) => {
       this.pings.set(seq, { start: performance.now(), resolve, reject });
       this.scheduler.sendControl(FrameType.PING, 0, 0, payload);
@@ -356,6 +367,8 @@ export class Mux {
         if (!waiter) return;
         this.pings.delete(seq);
         this.rttMs = performance.now() - waiter.start;
+        this.rttSamples.push(this.rttMs);
+        if (this.rttSamples.length > RTT_SAMPLES) this.rttSamples.shift();
         waiter.resolve(this.rttMs);
         return;
       }
@@ -397,6 +410,9 @@ export class Mux {
       window: Math.min(MAX_WINDOW, hello.window),
     };
     this.startKeepalive(hello.info);
+    // Both sides measure the round trip at once: stream windows are sized from it (window-sizing.ts). Any peer
+    // answers PING, so this needs nothing new from it.
+    this.ping().catch(() => {});
     this.resolveReady({ version, capabilities: hello.capabilities, info: hello.info });
   }
 
@@ -487,6 +503,13 @@ export class Mux {
       });
       this.waitingOpens.add(fail);
     });
+  }
+
+  /** The link's round trip: the smallest of the recent pings (bulk data queued ahead of a PONG only adds to
+   *  it). Pings again when the last one is older than RTT_REFRESH_MS (the agent has no keepalive). */
+  private baseRtt(): number | undefined {
+    if (!this.ended && performance.now() - this.lastPingAt > RTT_REFRESH_MS) this.ping().catch(() => {});
+    return this.rttSamples.length > 0 ? Math.min(...this.rttSamples) : undefined;
   }
 
   private acceptedKinds(): readonly string[] {

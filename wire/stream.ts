@@ -8,12 +8,14 @@
  * budget, and `write()` reports backpressure while the session's send queue is full.
  */
 import { Duplex } from "node:stream";
+import { performance } from "node:perf_hooks";
 import { Flag, FrameType, HEADER_SIZE, MAX_WINDOW, ResetReason } from "./constants";
 import { writeFrame } from "./codec";
 import { encodeReason, encodeU32 } from "./payloads";
 import { streamResetError } from "./errors";
 import type { ReceiveBudget, SendBudget } from "./budget";
 import { capReceiveBuffer } from "./socket-buffer";
+import { WindowSizer, creditStep } from "./window-sizing";
 
 /** What a stream needs from its session. */
 export interface StreamSession {
@@ -24,6 +26,8 @@ export interface StreamSession {
   forget(stream: MuxStream): void;
   readonly receiveBudget: ReceiveBudget;
   readonly sendBudget: SendBudget;
+  /** The link's round trip (ms; the smallest recent ping), once measured: window-sizing.ts. */
+  rttMs(): number | undefined;
 }
 
 type WriteCallback = (error?: Error | null) => void;
@@ -60,6 +64,8 @@ export class MuxStream extends Duplex {
   private overAllowance = false;
   private finReceived = false;
   private grantQueued = false;
+  /** Grows this stream's window from RTT × rate when the window is what limits it. */
+  private readonly sizer = new WindowSizer();
 
   private resetSent = false;
   private resetReceived = false;
@@ -123,18 +129,28 @@ export class MuxStream extends Duplex {
     if (this.finReceived || this.destroyed) return true; // after our RESET, frames in flight are dropped
     this.received += payload.length;
     if (this.received > this.limit) return false;
+    if (!this.sizer.sampling) this.sizer.start(this.received, performance.now());
     // A payload is a view of the transport's read; one that will wait for a slow consumer is copied, so that it
     // does not keep the whole read (up to hundreds of KiB) alive outside the budget.
     if (payload.length > 0)
       this.push(this.readableLength > 0 || !this.readableFlowing ? Buffer.from(payload) : payload);
     if (fin) {
       this.finReceived = true;
+      // The peer sends nothing more: credit it did not use is free again now, not when the stream is destroyed
+      // (a stream nobody reads to its end may never be).
+      if (!this.left) this.session.receiveBudget.release(this.limit - this.received);
+      this.limit = this.received;
       this.push(null);
       this.maybeForget();
     } else {
       this.grantCredit();
     }
     return true;
+  }
+
+  /** This stream's window now: the session's starting window, or more once grown from RTT × rate. */
+  get window(): number {
+    return this.sizer.window(this.session.receiveBudget.streamWindow);
   }
 
   handleWindowUpdate(increment: number): void {
@@ -277,9 +293,9 @@ export class MuxStream extends Duplex {
 
   /**
    * Give bytes the consumer has taken back to the receive budget, and grant the peer what the budget allows:
-   * up to the stream's target window (its share of the budget) counting what is buffered and what the peer may
-   * still send. Waits until half a target is owed so updates are not sent per chunk, unless the peer is nearly
-   * out of credit. Called only as data arrives or is consumed: a stream grows beyond its opening window only
+   * up to the stream's target window (its window, at most its share of the budget) counting what is buffered and
+   * what the peer may still send. Waits until a step (half a target; a quarter on a long link) is owed so
+   * updates are not sent per chunk, unless the peer is nearly out of credit. Called only as data arrives or is consumed: a stream grows beyond its opening window only
    * once it is used, so idle streams hold no more than that.
    */
   private grantCredit(): void {
@@ -289,14 +305,24 @@ export class MuxStream extends Duplex {
     budget.release(consumed - this.released);
     this.released = consumed;
     if (this.finReceived || this.destroyed) return;
-    const target = budget.target();
+    const target = budget.target(this.window);
     const n = budget.grantable(this.limit - consumed, target);
     if (n <= 0) return;
-    const half = target >>> 1;
-    if (n < half && this.limit - this.received >= half) return;
+    const rttMs = this.session.rttMs();
+    const step = creditStep(target, rttMs);
+    if (n < step && this.limit - this.received >= step) return;
+    this.sizeWindow(rttMs);
     this.limit += n;
     budget.commit(n);
     this.session.sendControl(FrameType.WINDOW_UPDATE, 0, this.id, encodeU32(n));
+  }
+
+  /** Credit is going back while our consumer keeps up (at most half a window buffered): let the sizer measure
+   *  the rate and grow the window if it is what holds the stream back (RTT × rate, window-sizing.ts). */
+  private sizeWindow(rttMs: number | undefined): void {
+    const base = this.session.receiveBudget.streamWindow;
+    if (this.readableLength > this.sizer.window(base) >>> 1) return;
+    this.sizer.sample(this.received, performance.now(), rttMs, base);
   }
 
   /** Once, when the stream is destroyed: what it buffered and the credit the peer did not use are free again

@@ -178,3 +178,36 @@ describe("mux session", () => {
     expect(error.message).toContain("command not found");
   });
 });
+
+describe("session start", () => {
+  test("the peer's HELLO already read when the session starts (the exec stream's early bytes): ours still goes first", async () => {
+    const { encodeFrame, FrameDecoder } = await import("../../wire/codec");
+    const { FrameType } = await import("../../wire/constants");
+    const { encodeHello } = await import("../../wire/payloads");
+    const { Mux } = await import("../../wire/mux");
+    const sent: number[] = [];
+    const decoder = new FrameDecoder((type) => sent.push(type));
+    const peerHello = encodeFrame(
+      FrameType.HELLO,
+      0,
+      0,
+      encodeHello({ version: 3, window: 16 * 1024, capabilities: [], info: {} }),
+    );
+    const mux = new Mux(
+      {
+        write: (data) => (decoder.push(data), true),
+        // Like kfwd's exec stream: bytes that arrived before the session started are handed over at once.
+        onData: (listener) => listener(peerHello),
+        onDrain: () => {},
+        onClose: () => {},
+        close: () => {},
+      },
+      { role: "agent" },
+    );
+    await mux.ready;
+    await tick();
+    expect(sent[0]).toBe(FrameType.HELLO);
+    expect(sent.length).toBeGreaterThan(1); // and a PING: the round trip that sizes windows
+    mux.close();
+  });
+});
