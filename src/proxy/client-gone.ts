@@ -1,8 +1,10 @@
 /**
- * Noticing that a client has gone while its upload is stuck (the destination stopped reading).
+ * Noticing that a client has gone while its upload is stuck (the destination stopped reading), or while the HTTP
+ * proxy waits for a response (it reads no further request meanwhile).
  *
- * Once we stop reading a client because the other side is full, the client's FIN waits behind its unread data in
- * the kernel: closing the client is invisible to us, and the stream would be held open forever. On Linux the
+ * Once we stop reading a client, because the other side is full or is yet to answer, the client's FIN waits in
+ * the kernel (behind any unread data): closing the client is invisible to us, and the stream would be held open
+ * forever. On Linux the
  * client's own socket tells: a client that closed it (exited, close(), destroy()) leaves an orphan the kernel
  * keeps only to deliver what was written — it has no inode in /proc/net/tcp — while a client that only
  * half-closed (shutdown) still holds it and keeps working. Clients on loopback (the default) are always in our

@@ -78,6 +78,10 @@ class ClientConnection {
   readonly #log: (msg: string) => void;
   #upstream: Upstream | undefined;
   readonly #gone = new AbortController();
+  /** An exchange is under way: the request went upstream and its response is not through yet. */
+  #exchanging = false;
+  /** What the upstream had delivered at the last check for a departed client (see #stuck). */
+  #lastTaken = -1;
 
   constructor(
     readonly client: Socket,
@@ -87,17 +91,31 @@ class ClientConnection {
     this.#log = (msg) => options.log?.(`http ${peer}: ${msg}`);
     this.#input = new StreamReader(client);
     client.once("close", () => this.#release());
-    // Also when 'close' never comes (it sometimes does not in Bun), and when the client leaves a request body
-    // stuck behind an upstream that does not read, or leaves after its FIN while the upstream never answers.
+    // Also when 'close' never comes (it sometimes does not in Bun), and when the client leaves while we are not
+    // reading it, which hides its FIN: see #stuck.
     watchClient(
       client,
-      () => this.#upstream !== undefined && (this.#upstream.socket.writableLength > 0 || client.readableEnded),
+      () => this.#stuck(),
       () => {
-        if (!client.destroyed) this.#log("the client left while its request body could not be delivered");
+        if (!client.destroyed) this.#log("the client left while its exchange was stuck");
         abort(client);
         this.#release();
       },
     );
+  }
+
+  /**
+   * Whether the client could have left unnoticed: its request body is stuck behind an upstream that does not
+   * read, or it sent FIN, or an exchange waits on an upstream that has delivered nothing since the last check
+   * (no answer yet, or a body gone silent). The client is not read meanwhile, so its FIN would go unseen.
+   */
+  #stuck(): boolean {
+    const up = this.#upstream;
+    if (up === undefined) return false;
+    const taken = up.reader.taken;
+    const silent = this.#exchanging && taken === this.#lastTaken;
+    this.#lastTaken = taken;
+    return up.socket.writableLength > 0 || this.client.readableEnded || silent;
   }
 
   #dropUpstream(): void {
@@ -185,6 +203,15 @@ class ClientConnection {
 
   /** One request/response exchange. Returns whether the client connection stays open for another. */
   async #forward(head: RequestHead): Promise<boolean> {
+    this.#exchanging = true;
+    try {
+      return await this.#exchange(head);
+    } finally {
+      this.#exchanging = false;
+    }
+  }
+
+  async #exchange(head: RequestHead): Promise<boolean> {
     const client = this.client;
     const target = parseAbsoluteTarget(head.target);
     const requestFramer = new BodyFramer(requestFraming(head), 400);
@@ -205,7 +232,14 @@ class ClientConnection {
       if (e instanceof HttpParseError) badRequest = e;
       return false;
     });
-    void requestDone.then((ok) => ok || this.#dropUpstream());
+    // A body that stopped short while the upstream was still there was cut by the client (FIN mid-body).
+    let bodyCut = false;
+    const sent = up;
+    void requestDone.then((ok) => {
+      if (ok) return;
+      bodyCut = !sent.socket.destroyed;
+      this.#dropUpstream();
+    });
 
     let response: ResponseHead;
     for (let retried = !reusing; ; ) {
@@ -216,6 +250,14 @@ class ClientConnection {
       if (got.head === undefined && badRequest !== undefined) {
         this.#log(`bad request body: ${badRequest.message}`);
         endWith(client, proxyResponse(badRequest.status, `bad request body: ${badRequest.message}`));
+        return false;
+      }
+      if (got.head === undefined && (client.destroyed || bodyCut)) {
+        // We let the upstream go ourselves: no answer will come, nor (for a stream given up before the agent
+        // accepted it) a dial outcome to wait for.
+        if (client.destroyed) return false;
+        this.#log("the client ended its request body early");
+        endWith(client, proxyResponse(400, "request body cut short"));
         return false;
       }
       if (got.head === undefined) {

@@ -8,6 +8,7 @@ import { type BodyFramer, HeadReader } from "./http-parser";
 
 export class StreamReader {
   #pending: Buffer | null = null;
+  #taken = 0;
   #ended = false;
   #closed = false;
   #wake: (() => void) | undefined;
@@ -25,6 +26,11 @@ export class StreamReader {
     stream.on("readable", this.#onReadable);
     stream.on("end", this.#onEnd);
     stream.on("close", this.#onClose);
+  }
+
+  /** Chunks taken from the stream so far: tells a stream still delivering from one gone silent. */
+  get taken(): number {
+    return this.#taken;
   }
 
   /** A clean end of stream was seen (as opposed to a reset or destroy). */
@@ -47,7 +53,10 @@ export class StreamReader {
         return out;
       }
       const chunk = this.stream.read() as Buffer | null;
-      if (chunk !== null) return chunk;
+      if (chunk !== null) {
+        this.#taken++;
+        return chunk;
+      }
       if (this.#ended || this.#closed || this.stream.destroyed) return null;
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }

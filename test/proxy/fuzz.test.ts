@@ -14,6 +14,12 @@ import { kfwd, localProfile } from "../helpers/kfwd";
 import { httpOf, socksOf } from "../helpers/session-json";
 
 const SECONDS = Number(process.env.KFWD_FUZZ_SECONDS ?? 4);
+/**
+ * kfwd's peak RSS under the fuzz load. Its tunnel buffers are capped at 72 MiB (64 MiB receive + 8 MiB send
+ * budget, docs/wire-protocol.md §5) over ~55 MB at rest; the rest is per-connection state and garbage not yet
+ * collected. Measured: 83 MB in 4 s, 182 MB at the peak of a 300 s soak.
+ */
+const PEAK_RSS_MB = 256;
 const fuzz = join(import.meta.dir, "../fixtures/clients/fuzz.ts");
 
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
@@ -74,7 +80,7 @@ describe.skipIf(!canMakeNetns())("fuzzing the proxies", () => {
       );
       expect(after.streams).toBe(0);
       expect(after.fds).toBeLessThanOrEqual(before.fds + 2);
-      expect(peakRss.mb).toBeLessThan(400);
+      expect(peakRss.mb).toBeLessThan(PEAK_RSS_MB);
       expect(curl(`socks5h://${socksOf(s)}`)).toContain("hello from the cluster");
       expect(curl(`http://${httpOf(s)}`)).toContain("hello from the cluster");
       expect((await status()).state).toBe("up");
