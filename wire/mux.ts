@@ -165,6 +165,13 @@ export class Mux {
       sendControl: (type, flags, id, payload) => this.scheduler.sendControl(type, flags, id, payload),
       forget: (stream) => {
         if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+        // An early stream of ours given up before the peer answered: the peer drops it without an answer (it
+        // saw our RESET first), so nothing else would ever remove the pending open.
+        const pending = this.opening.get(stream.id);
+        if (pending?.early === stream) {
+          this.opening.delete(stream.id);
+          pending.reject(sessionClosedError(`stream ${stream.id} was given up before the agent answered`));
+        }
       },
       receiveBudget: this.receiveBudget,
       sendBudget: this.sendBudget,

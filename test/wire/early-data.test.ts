@@ -68,6 +68,9 @@ describe("early data", () => {
     await tick(5);
     expect(pair.client.stats().openStreams).toBe(0);
     expect(pair.agent.stats().openStreams).toBe(0);
+    // Nothing of it stays behind on the opener either (no answer will ever come for it).
+    expect((pair.client as unknown as { opening: Map<number, unknown> }).opening.size).toBe(0);
+    await expect(stream.connected).rejects.toThrow("given up");
   });
 
   test("with a version 2 peer, an early open waits for ACCEPT as before", async () => {
