@@ -226,6 +226,8 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
             // here, so the session is not reported started before.
             if (shared) await Bun.sleep(PEER_POLL_MS + 250);
           }
+          // The endpoints follow the selector, then kube-proxy: a request sent at once may still reach the pods.
+          await Bun.sleep(PROXY_SYNC_MS);
         }
         log(
           `incoming: ${params.mode} on ${params.services.join(", ")} (ports ${params.ports.map((p) => p.listen).join(", ")})`,
