@@ -183,6 +183,18 @@ export interface IncomingStartParams {
   owner: string;
   /** replace: the workload the agent scales to 0 and back. */
   workload?: { group: string; resource: string; name: string } | undefined;
+  /**
+   * The port the pod's readiness probe checks, apart from the data ports: the agent closes it first when it
+   * leaves, so its pod stops being an endpoint while it still serves (a pod keeps its intercept label).
+   */
+  readyPort?: number | undefined;
+}
+
+/** A port for the readiness probe that none of `listen` uses. */
+export function readyPortFor(listen: readonly number[]): number {
+  let port = 15021;
+  while (listen.includes(port)) port++;
+  return port;
 }
 
 /** Counters per port, as the agent sees them (`kfwd status`). */

@@ -34,10 +34,28 @@ export interface PortContext {
   /** Where a request goes; `fromPeer`: it came from another session's agent (never forwarded again). */
   route(head: MessageHead, fromPeer: boolean): Route;
   isPeer(address: string): boolean;
+  /** The host is gone: its connections go to the origin while the agent drains. */
+  hostGone(): boolean;
+  /** The agent is closing: a kept-alive connection ends at its next request boundary. */
+  closing(): boolean;
+  /** Filter connections between requests (the agent ends them when it closes). */
+  readonly idle: Set<Socket>;
   log(message: string): void;
 }
 
 export async function stealConnection(socket: Socket, ctx: PortContext): Promise<void> {
+  if (ctx.hostGone() && ctx.port.origin) {
+    // The Service is being given back and kube-proxy still sends some here: the pods answer it.
+    let origin: Socket;
+    try {
+      origin = await dialOrigin(ctx);
+    } catch {
+      return resetSocket(socket);
+    }
+    ctx.stats.toOrigin++;
+    socket.resume();
+    return join(socket, origin);
+  }
   let host: Duplex;
   try {
     host = await ctx.openHost();
@@ -131,8 +149,14 @@ export async function filterConnection(socket: Socket, ctx: PortContext): Promis
     let buf: Buffer = Buffer.alloc(0);
     for (;;) {
       let split = splitHead(buf, "request");
+      if (!split && buf.length === 0 && ctx.closing()) {
+        closeUpstream();
+        socket.end();
+        return;
+      }
       while (!split) {
-        const chunk = await client.read();
+        if (buf.length === 0) ctx.idle.add(socket);
+        const chunk = await client.read().finally(() => ctx.idle.delete(socket));
         if (!chunk) {
           closeUpstream();
           socket.end();

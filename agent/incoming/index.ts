@@ -28,14 +28,29 @@ import type { Mux } from "../../wire/mux";
 import { filterConnection, mirrorConnection, type PortContext, type Route, stealConnection } from "./connections";
 import { type InClusterKube, inClusterKube, servicePath, updateObject } from "./kube";
 
-/** After giving the Service back, keep serving this long: kube-proxy moves new connections over meanwhile. */
+/**
+ * After giving the Service back and turning unready, keep serving this long: the readiness probe (every second)
+ * fails, the endpoint goes, and kube-proxy moves new connections away meanwhile.
+ */
 const DRAIN_MS = 2500;
+/** How often a filtered session reads the other sessions sharing its Service. */
+const PEER_POLL_MS = 1000;
+/** Kept-alive connections still open after the drain: ended between requests, reset after this. */
+const CLOSE_GRACE_MS = 1000;
 
 interface Running {
   params: IncomingStartParams;
   kube: InClusterKube;
   servers: Server[];
+  /** The readiness probe's listener: closed first when leaving. */
+  ready: Server | undefined;
   sockets: Set<Socket>;
+  /** Filter connections waiting for their next request: ended at once when the agent closes. */
+  idle: Set<Socket>;
+  /** The host is gone (tunnel ended): what is still sent here goes to the origin. */
+  hostGone: boolean;
+  /** The drain is over: connections end at their next request boundary. */
+  closing: boolean;
   stats: InterceptPortStats[];
   peers: InterceptTable["sessions"];
   poll: ReturnType<typeof setInterval> | undefined;
@@ -47,7 +62,7 @@ interface Running {
 export interface IncomingAgent {
   readonly handlers: Pick<CallHandlers, "incomingStart" | "incomingStop" | "incomingStats">;
   attach(mux: Mux): void;
-  /** The tunnel ended: give everything back at once (no drain: the host is gone). */
+  /** The tunnel ended: give everything back at once; what still arrives during the drain goes to the origin. */
   shutdown(): Promise<void>;
 }
 
@@ -85,9 +100,28 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
     return done;
   };
 
-  const close = (r: Running): void => {
+  const close = async (r: Running): Promise<void> => {
+    r.closing = true;
+    r.ready?.close();
     for (const s of r.servers) s.close();
+    // Between requests a FIN is what an HTTP client expects of a kept-alive connection; a raw stolen connection
+    // gets one too. Whatever is still open after the grace is reset.
+    for (const s of r.idle) s.end();
+    if (!r.params.filter) for (const s of r.sockets) s.end();
+    for (let waited = 0; r.sockets.size > 0 && waited < CLOSE_GRACE_MS; waited += 50) await Bun.sleep(50);
     for (const s of r.sockets) s.destroy();
+  };
+
+  /** Gives everything back, turns unready, serves on while kube-proxy catches up, then closes. */
+  const leave = async (r: Running, hostGone: boolean): Promise<string[]> => {
+    r.hostGone ||= hostGone;
+    const restored = await restore(r);
+    // replace: the workload's pods take a while to be Ready again; until then this agent is the only endpoint.
+    if (r.params.mode === "replace" && r.params.workload) await podsReady(r.kube, r.params);
+    r.ready?.close();
+    await Bun.sleep(DRAIN_MS);
+    await close(r);
+    return restored;
   };
 
   const handlers: IncomingAgent["handlers"] = {
@@ -98,7 +132,11 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
         params,
         kube,
         servers: [],
+        ready: undefined,
         sockets: new Set(),
+        idle: new Set(),
+        hostGone: false,
+        closing: false,
         stats: params.ports.map((p) => ({
           service: p.service,
           port: p.port,
@@ -118,6 +156,9 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
       };
       running = r;
       try {
+        // Known before this pod can be an endpoint (a shared Service already selects it once it is Ready): a
+        // request for another session that lands here first must reach that session, upgrades included.
+        if (params.filter) await refreshPeers(r);
         for (const [i, port] of params.ports.entries()) {
           const ctx = portContext(r, i);
           const handle =
@@ -137,12 +178,25 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
           });
           r.servers.push(server);
         }
+        if (params.readyPort !== undefined) {
+          const ready = createServer((socket) => {
+            r.probed = true;
+            socket.destroy();
+          });
+          await new Promise<void>((resolve, reject) => {
+            ready.once("error", reject);
+            ready.listen({ port: params.readyPort, host: "0.0.0.0" }, () => resolve());
+          });
+          r.ready = ready;
+        }
         // Take traffic only once the pod is Ready (its readiness probe checks this listener), else a switched
         // Service would have no ready endpoint for a moment.
         for (let waited = 0; !r.probed && waited < 5000; waited += 50) await Bun.sleep(50);
         await Bun.sleep(1000);
-        if (params.mode === "replace" && params.workload) await replaceWorkload(kube, params);
-        else {
+        if (params.mode === "replace" && params.workload) {
+          await replaceWorkload(kube, params);
+          await podsGone(kube, params);
+        } else {
           const entry = {
             mode: params.mode,
             ip: process.env.KFWD_POD_IP ?? "",
@@ -152,18 +206,28 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
             since: new Date().toISOString(),
             ...(params.filter ? { filter: params.filter } : {}),
           };
+          let shared = false;
           for (const name of params.services) {
             await updateObject<ServiceObject & { metadata: { resourceVersion?: string } }>(
               kube,
               servicePath(params.namespace, name),
-              (svc) => joinService(svc, params.session, entry),
+              (svc) => {
+                const joined = joinService(svc, params.session, entry);
+                shared ||= Object.keys(readTable(joined.metadata.annotations, name)?.sessions ?? {}).length > 1;
+                return joined;
+              },
             );
           }
-        }
-        if (params.filter) {
-          const refresh = (): void => void refreshPeers(r).catch((e: Error) => log(`peer table: ${e.message}`));
-          refresh();
-          r.poll = setInterval(refresh, 1000);
+          if (params.filter) {
+            await refreshPeers(r);
+            const refresh = (): void => void refreshPeers(r).catch((e: Error) => log(`peer table: ${e.message}`));
+            r.poll = setInterval(refresh, PEER_POLL_MS);
+            // The other agents read the table once a poll period: only then do they send this session's requests
+            // here, so the session is not reported started before.
+            if (shared) await Bun.sleep(PEER_POLL_MS + 250);
+          }
+          // The endpoints follow the selector, then kube-proxy: a request sent at once may still reach the pods.
+          await Bun.sleep(PROXY_SYNC_MS);
         }
         log(
           `incoming: ${params.mode} on ${params.services.join(", ")} (ports ${params.ports.map((p) => p.listen).join(", ")})`,
@@ -171,7 +235,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
         return { listening: params.ports.map((p) => p.listen) };
       } catch (e) {
         await restore(r);
-        close(r);
+        await close(r);
         running = undefined;
         throw e;
       }
@@ -179,9 +243,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
     async incomingStop() {
       const r = running;
       if (!r) return { restored: [] };
-      const restored = await restore(r);
-      await Bun.sleep(DRAIN_MS);
-      close(r);
+      const restored = await leave(r, false);
       running = undefined;
       return { restored };
     },
@@ -197,12 +259,12 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
       port,
       stats: r.stats[index]!,
       async openHost(): Promise<Duplex> {
-        if (!mux) throw new Error("no tunnel");
+        if (!mux || r.hostGone) throw new Error("no tunnel");
         return mux.open({ host: port.service, port: port.port }, INCOMING_KIND);
       },
       route(head, fromPeer): Route {
         const header = (name: string): readonly string[] => head.headers.get(name) ?? [];
-        if (own && filterMatches(own, head.path, header)) return { to: "host" };
+        if (own && filterMatches(own, head.path, header)) return { to: r.hostGone ? "origin" : "host" };
         if (!fromPeer)
           for (const [id, peer] of Object.entries(r.peers))
             if (id !== r.params.session && peer.filter && filterMatches(peer.filter, head.path, header))
@@ -210,6 +272,9 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
         return { to: "origin" };
       },
       isPeer: (address) => Object.values(r.peers).some((p) => address === p.ip || address === `::ffff:${p.ip}`),
+      hostGone: () => r.hostGone,
+      closing: () => r.closing,
+      idle: r.idle,
       log,
     };
   }
@@ -232,8 +297,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
     async shutdown() {
       const r = running;
       if (!r) return;
-      await restore(r);
-      close(r);
+      await leave(r, true);
       running = undefined;
     },
   };
@@ -242,7 +306,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
 interface WorkloadObject {
   metadata: { resourceVersion?: string; annotations?: Record<string, string> };
   spec: { replicas?: number };
-  status?: { readyReplicas?: number };
+  status?: { replicas?: number; readyReplicas?: number };
 }
 
 const workloadPath = (p: IncomingStartParams): string => {
@@ -271,6 +335,34 @@ async function replaceWorkload(kube: InClusterKube, p: IncomingStartParams): Pro
       spec: { ...w.spec, replicas: 0 },
     };
   });
+}
+
+/** How long replace waits for the workload's pods to be gone before it says it has started. */
+const PODS_GONE_MS = 15_000;
+/** What kube-proxy takes to drop a deleted pod's endpoint (its sync period is about a second). */
+const PROXY_SYNC_MS = 1000;
+
+/**
+ * Waits (bounded) until the workload reports no pods, then for kube-proxy: a connection kube-proxy still sends to
+ * a pod that is gone is never answered (the caller waits for its SYN to time out), so replace is not "started"
+ * before. Pods still terminating answer meanwhile; the agent already is an endpoint.
+ */
+async function podsGone(kube: InClusterKube, p: IncomingStartParams): Promise<void> {
+  for (let waited = 0; waited < PODS_GONE_MS; waited += 250) {
+    const w = await kube.get<WorkloadObject>(workloadPath(p));
+    if ((w.status?.replicas ?? 0) === 0) break;
+    await Bun.sleep(250);
+  }
+  await Bun.sleep(PROXY_SYNC_MS);
+}
+
+/** Waits (bounded: the agent must exit in time) until the restored workload has a Ready pod. */
+async function podsReady(kube: InClusterKube, p: IncomingStartParams): Promise<void> {
+  for (let waited = 0; waited < PODS_GONE_MS; waited += 250) {
+    const w = await kube.get<WorkloadObject>(workloadPath(p)).catch(() => undefined);
+    if (!w || (w.status?.readyReplicas ?? 0) > 0 || (w.spec.replicas ?? 1) === 0) return;
+    await Bun.sleep(250);
+  }
 }
 
 /** Puts the recorded replica count back and drops the record; false when there was none (already restored). */

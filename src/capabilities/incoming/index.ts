@@ -12,6 +12,7 @@ import {
   interceptLabelKey,
   joinService,
   ResetReason,
+  readyPortFor,
 } from "../../../wire/index";
 import { KfwdError } from "../../errors";
 import { apiPath } from "../../kube/index";
@@ -101,7 +102,9 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
     const byListen = new Map(p.ports.map((port) => [port.listen, port]));
     const name = context.jobName;
     const meta = sessionLabels(context.sessionId, context.owner.name);
-    const needOrigin = settings.mode === "mirror" || settings.filter !== undefined;
+    // Every mode but replace gets an origin: mirror and filters send the pods' share there, and an agent whose
+    // host is gone (kill -9) sends what still reaches it there while kube-proxy catches up.
+    const needOrigin = settings.mode !== "replace";
     const rules: Record<string, unknown>[] = [];
     if (p.workload)
       rules.push({
@@ -125,9 +128,10 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
         containerPort: port.listen,
       })),
       lowPorts: p.ports.some((port) => port.listen < 1024),
-      // Ready only while the agent listens: a Service never sends traffic to an agent that has not started or
-      // has stopped (its pod keeps the label until the Job is gone).
-      readinessPort: p.ports[0]?.listen,
+      // Ready only while the agent takes traffic: a Service never sends traffic to an agent that has not started
+      // or is leaving (its pod keeps the label until the Job is gone). A port of its own, so that the agent can
+      // turn unready first and serve on while kube-proxy moves new connections away.
+      readinessPort: readyPortFor(p.ports.map((port) => port.listen)),
       serviceAccount: name,
       owned: () => {
         const objects: OwnedObject[] = [
@@ -203,6 +207,7 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
         };
       }),
       services: plan.services.map((s) => s.name),
+      readyPort: readyPortFor(plan.ports.map((p) => p.listen)),
       lease: leaseName(context.sessionId),
       owner: context.owner.name,
       workload: plan.workload

@@ -222,7 +222,8 @@ export function neededPermissions(plan: IncomingPlan, settings: IncomingSettings
   ];
   if (settings.mode !== "replace") {
     perms.push({ verb: "get", group: "", resource: "services" }, { verb: "update", group: "", resource: "services" });
-    if (settings.mode === "mirror" || settings.filter) perms.push({ verb: "create", group: "", resource: "services" });
+    // The origin Service (what a session's agent sends to the pods).
+    perms.push({ verb: "create", group: "", resource: "services" });
   }
   if (plan.workload)
     perms.push(

@@ -4,16 +4,24 @@
  * at once, plus unfiltered traffic, and a WebSocket), replace; kill -9 of kfwd in each mode is restored by the
  * agent pod (the time is printed); the target's pods are never restarted.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { apiPath } from "../../../src/kube/api-path";
-import { KFWD, kfwd } from "../../helpers/kfwd";
-import { createRunningPod, idlePod, requireLabOrSkip } from "../../kube/helpers/lab";
-import { createTestApp, labProfile, type TestApp } from "../../launch/helpers/kube-lab";
+import { KFWD, kfwd as run } from "../../helpers/kfwd";
+import { requireLabOrSkip } from "../../helpers/lab";
+import { createRunningPod, idlePod } from "../../helpers/lab-objects";
+import { labProfile } from "../../helpers/lab";
+import { createTestApp, type TestApp } from "../../helpers/testapp";
 
 const lab = requireLabOrSkip();
 const name = `ki-${Date.now().toString(36)}`;
 const client = `${name}-client`;
+// A state directory of its own: no other kfwd on this machine can stop (or list) this test's sessions.
+const STATE = mkdtempSync(join(tmpdir(), "kfwd-incoming-state-"));
+const kfwd = (args: string[], options: { timeoutMs?: number } = {}) =>
+  run(args, { ...options, env: { XDG_RUNTIME_DIR: STATE } });
 
 interface Svc {
   spec: { selector?: Record<string, string> };
@@ -22,8 +30,9 @@ interface Svc {
 
 describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
   let app: TestApp;
-  const hosts: Array<{ stop(): void }> = [];
-  const profiles: string[] = [];
+  /** What the running test started: stopped after it whatever failed, so the next test finds the Service free. */
+  let hosts: Array<{ stop(closeActive?: boolean): void }> = [];
+  let profiles: string[] = [];
 
   /** An HTTP (and WebSocket) server on this machine answering "<tag> <path>". */
   const hostApp = (tag: string): { port: number; seen: string[] } => {
@@ -48,8 +57,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
 
   const profile = (incoming: string): string => {
     const path = labProfile(lab!, `service = "${name}"`, "");
-    const text = `${require("node:fs").readFileSync(path, "utf8")}[incoming]\n${incoming}\n`;
-    require("node:fs").writeFileSync(path, text);
+    writeFileSync(path, `${readFileSync(path, "utf8")}[incoming]\n${incoming}\n`);
     profiles.push(path);
     return path;
   };
@@ -110,6 +118,8 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
     }
     return performance.now() - t0;
   };
+  const deployment = apiPath({ group: "apps", resource: "deployments", namespace: lab!.namespace, name });
+  const replicas = async () => (await app.admin.get<{ spec: { replicas: number } }>(deployment)).spec.replicas;
   const selectorRestored = async () =>
     JSON.stringify((await service()).spec.selector) === JSON.stringify({ app: name });
 
@@ -118,13 +128,20 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
     await createRunningPod(app.admin, lab!.namespace, idlePod(client));
   }, 180_000);
 
+  afterEach(async () => {
+    await Promise.all(profiles.map((p) => kfwd(["down", p])));
+    for (const h of hosts) h.stop(true);
+    profiles = [];
+    hosts = [];
+  }, 60_000);
+
   afterAll(async () => {
-    for (const p of profiles) await kfwd(["down", p]);
-    for (const h of hosts) h.stop();
+    await kfwd(["down", "--all"]);
     await app?.admin.delete(apiPath({ resource: "pods", namespace: lab!.namespace, name: client }), {
       ignoreNotFound: true,
     });
     await app?.remove();
+    rmSync(STATE, { recursive: true, force: true });
   }, 120_000);
 
   test("steal: the cluster's requests reach the host app; after kfwd down, and after kill -9, the pods again", async () => {
@@ -145,6 +162,78 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
     expect(await get("/hello")).toStartWith(`hello from ${name}-`);
     expect(await pods()).toBe(before);
   }, 180_000);
+
+  test.each(["steal", "replace"])(
+    "%s: a client sending every 20 ms through start, kfwd down and kill -9: failures counted per phase",
+    async (mode) => {
+      const host = hostApp("laptop");
+      const path = profile(`mode = "${mode}"\nports = ["8080:${host.port}"]`);
+      const restored = mode === "replace" ? async () => (await replicas()) === 2 : selectorRestored;
+      // Requests one after another, 20 ms apart, each on a new connection (a kept-alive one stays where it was
+      // opened: kube-proxy places connections), until stdin ends; then each one's time, outcome and side.
+      const steady = Bun.spawn(
+        [
+          lab!.kubectl,
+          "--kubeconfig",
+          lab!.admin,
+          "-n",
+          lab!.namespace,
+          "exec",
+          "-i",
+          client,
+          "--",
+          "bun",
+          "-e",
+          `
+        const log=[];let stop=false;process.stdin.on("end",()=>{stop=true});process.stdin.resume();
+        while(!stop){const t=Date.now();
+          try{const r=await fetch("http://${name}:8080/hello",{signal:AbortSignal.timeout(3000),keepalive:false,headers:{connection:"close"}});const b=await r.text();
+            log.push([t,r.status===200?(b.startsWith("laptop")?"host":"pods"):"status "+r.status])}
+          catch(e){log.push([t,"failed "+(e.code??e.name)])}
+          await Bun.sleep(20)}
+        console.log(JSON.stringify(log))`,
+        ],
+        { stdin: "pipe", stdout: "pipe", stderr: "pipe" },
+      );
+      const output = new Response(steady.stdout).text();
+      const marks: Array<[string, number]> = [];
+      const mark = (phase: string): void => void marks.push([phase, Date.now()]);
+      try {
+        await Bun.sleep(2000);
+        mark("start");
+        await up(path);
+        await Bun.sleep(2000);
+        mark("stop");
+        expect((await kfwd(["down", path])).code).toBe(0);
+        await Bun.sleep(3000);
+        mark("start again");
+        await up(path);
+        await Bun.sleep(2000);
+        mark("kill -9");
+        await killAndTime(path, restored);
+        await Bun.sleep(mode === "replace" ? 8000 : 5000);
+        mark("end");
+      } finally {
+        steady.stdin.end();
+      }
+      const log = JSON.parse(await output) as Array<[number, string]>;
+      const phases = marks.slice(0, -1).map(([phase, from], i) => {
+        const to = marks[i + 1]![1];
+        const during = log.filter(([t]) => t >= from && t < to);
+        const failed = during.filter(([, what]) => what !== "host" && what !== "pods");
+        return { phase, requests: during.length, failed: failed.length, how: [...new Set(failed.map(([, w]) => w))] };
+      });
+      console.log(`steady client, ${mode} (a request every 20 ms, new connection each): ${JSON.stringify(phases)}`);
+      // The side switches with each phase: the host answers once started, the pods after down and after kill -9.
+      expect(log.some(([, w]) => w === "host") && log.at(-1)?.[1]).toBe("pods");
+      const byPhase = Object.fromEntries(phases.map((p) => [p.phase, p.failed]));
+      expect(byPhase.stop).toBe(0);
+      // After kill -9: steal loses at most the request the host held when it died (the agent sends the rest to the
+      // pods while kube-proxy catches up); replace has nobody to answer until the workload's pods are Ready again.
+      if (mode === "steal") expect(byPhase["kill -9"]).toBeLessThanOrEqual(1);
+    },
+    180_000,
+  );
 
   test("mirror: the client gets the pods' answers while the host app sees every request", async () => {
     const host = hostApp("mirror");
@@ -177,8 +266,28 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
           (await r.text()).startsWith(want)?c.ok++:c.wrong++}catch{c.failed++}})));
       console.log(JSON.stringify(c))`);
     expect(JSON.parse(out)).toEqual({ ok: 600, wrong: 0, failed: 0 });
-    // A WebSocket upgrade through the filter: passed by hand for a session's own agent; through another
-    // session's agent it reached the origin (404) in this test — open, see src/capabilities/incoming/README.md.
+    // WebSocket upgrades through the filter, 10 per user: kube-proxy sends about half to the other session's
+    // agent, which must pass the upgrade to the matching one and then relay raw frames both ways.
+    const ws = await inCluster(`
+      const one=(u)=>new Promise((resolve)=>{
+        const ws=new WebSocket("ws://${name}:8080/ws",{headers:{"x-dev-user":u}});
+        const t=setTimeout(()=>{ws.close();resolve("timeout")},10000);
+        ws.onopen=()=>ws.send("hi "+u);
+        ws.onmessage=(m)=>{clearTimeout(t);ws.close();resolve(String(m.data))};
+        ws.onerror=(e)=>{clearTimeout(t);resolve("error "+(e.message??""))};
+      });
+      const users=Array.from({length:20},(_,i)=>i%2?"bob":"alice");
+      console.log(JSON.stringify(await Promise.all(users.map(one))))`);
+    expect(JSON.parse(ws)).toEqual(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? "bob ws hi bob" : "alice ws hi alice")),
+    );
+    // Some of those crossed agents (the agents' counters reach status within its 2 s poll).
+    let crossed = 0;
+    for (let i = 0; i < 30 && crossed === 0; i++, await Bun.sleep(200)) {
+      const text = (await kfwd(["status"])).stdout;
+      crossed = [...text.matchAll(/other sessions (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    }
+    expect(crossed).toBeGreaterThan(0);
     const status = await kfwd(["status"]);
     expect(status.stdout).toContain("[x-dev-user: alice]");
     const msBob = await killAndTime(
@@ -196,8 +305,6 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
   test("replace: 2 replicas → 0 → 2, after kfwd down and after kill -9", async () => {
     const host = hostApp("replaced");
     const path = profile(`mode = "replace"\nports = ["8080:${host.port}"]`);
-    const deployment = apiPath({ group: "apps", resource: "deployments", namespace: lab!.namespace, name });
-    const replicas = async () => (await app.admin.get<{ spec: { replicas: number } }>(deployment)).spec.replicas;
     await up(path);
     expect(await replicas()).toBe(0);
     expect(await get("/r")).toBe("replaced /r\n");
