@@ -7,7 +7,7 @@ import { filesView } from "./files/root";
 import { log } from "./log";
 import { processEnv } from "./process-env";
 
-export const agentCalls: Omit<CallHandlers, "incomingStart" | "incomingStop" | "incomingStats"> = {
+export const agentCalls: Omit<CallHandlers, "incomingStart" | "incomingStop" | "incomingStats" | "linkListen"> = {
   async resolve({ name, family }) {
     try {
       const found = await lookup(name, { all: true, family: family ?? 0, verbatim: true });

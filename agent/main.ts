@@ -7,13 +7,15 @@
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { DEFAULT_STREAM_WINDOW } from "../wire/constants";
-import { Mux } from "../wire/mux";
+import type { CallHandlers } from "../wire/calls";
+import { Mux, type IncomingOpen } from "../wire/mux";
 import { FILES_STREAM_KIND } from "../wire/files";
 import { DIAL_KIND } from "../wire/payloads";
 import { agentCalls } from "./calls";
 import { incomingAgent } from "./incoming/index";
 import { tcpDialer } from "./dial";
 import { serveFiles } from "./files/serve";
+import { linkListener } from "./link-listener";
 import { log } from "./log";
 import { processTransport } from "./process-transport";
 import { AGENT_VERSION } from "./version";
@@ -36,11 +38,21 @@ function main(): void {
 
   const incoming = incomingAgent(log);
   const streamWindow = envMs("KFWD_AGENT_WINDOW", DEFAULT_STREAM_WINDOW);
-  const mux = new Mux(processTransport(leftover), {
-    role: "agent",
-    handlers: { ...agentCalls, ...incoming.handlers },
+  const links: Mux[] = [];
+  // A second link (pods/portforward to the pod's loopback) serves dials and files like the first; calls, pings
+  // and incoming streams stay on the first, whose end ends the agent.
+  const listener = linkListener((transport) => {
+    const link = new Mux(transport, { ...muxOptions, handlers: { ...agentCalls, ...incoming.handlers, linkListen } });
+    links.push(link);
+    void link.closed.then(() => links.splice(links.indexOf(link), 1));
+    return link;
+  }, log);
+  const linkListen: CallHandlers["linkListen"] = ({ secret }) => listener.listen(secret);
+  const muxOptions = {
+    role: "agent" as const,
     streamKinds: [DIAL_KIND, FILES_STREAM_KIND],
-    onStream: (request) => (request.kind === FILES_STREAM_KIND ? serveFiles(request, log) : dialer.handle(request)),
+    onStream: (request: IncomingOpen) =>
+      request.kind === FILES_STREAM_KIND ? serveFiles(request, log) : dialer.handle(request),
     log,
     // Cluster placements set this: credit crosses the API server, so uploads need the host's larger window.
     streamWindow,
@@ -53,6 +65,10 @@ function main(): void {
       // The most credit it grants one stream (HELLO's window is only each stream's opening share).
       streamWindow: String(streamWindow),
     },
+  };
+  const mux = new Mux(processTransport(leftover), {
+    ...muxOptions,
+    handlers: { ...agentCalls, ...incoming.handlers, linkListen },
   });
 
   const idleCheck = setInterval(
@@ -72,6 +88,8 @@ function main(): void {
   void mux.ready.then((peer) => log(`session up (protocol ${peer.version}, pid ${process.pid})`));
   void mux.closed.then((error) => {
     clearInterval(idleCheck);
+    listener.close();
+    for (const link of links.splice(0)) link.close("agent ending");
     dialer.closeAll();
     if (error) log(`session ended: ${error.message}`);
     // Whatever incoming traffic took is given back before the agent goes (kfwd may be gone: this is the restore

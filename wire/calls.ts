@@ -33,6 +33,8 @@ export interface CallMap {
   /** The target container's volume mounts, and whose files the agent reads (FilesView).
    *  Capability "call:filesMounts". */
   filesMounts: { params: Record<string, never>; result: { mounts: TargetMount[]; view: FilesView } };
+  /** Listen on the pod's loopback for a second link that presents `secret` (hex), §12. Capability "call:linkListen". */
+  linkListen: { params: { secret: string }; result: { port: number } };
 }
 
 /** One volume mount of the target container, as its pod spec states it (`type`: the volume's source key). */

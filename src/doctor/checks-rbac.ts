@@ -10,6 +10,9 @@ import { permissionsOf, shippedIncomingRules, shippedRules, type Permission } fr
 import type { CheckResult } from "./types";
 import type { APIResourceList } from "../kube/types";
 
+/** Rules of the kfwd Role a session can do without (a warning when missing, not a failure). */
+const OPTIONAL_RESOURCES = new Set(["pods/portforward"]);
+
 export const describePermission = (p: Permission): string => `${p.verb} ${p.resource}${p.group ? ` (${p.group})` : ""}`;
 
 export async function checkPermissions(
@@ -18,7 +21,9 @@ export async function checkPermissions(
 ): Promise<{ result: CheckResult; denied: Permission[] }> {
   const title = "permissions";
   // [incoming] needs the Role kfwd-incoming as well; without it, only the kfwd Role is checked.
-  const wanted = permissionsOf([...shippedRules(), ...(incoming ? shippedIncomingRules() : [])]);
+  const wanted = permissionsOf([...shippedRules(), ...(incoming ? shippedIncomingRules() : [])]).filter(
+    (p) => !(p.group === "" && OPTIONAL_RESOURCES.has(p.resource)),
+  );
   try {
     const allowed = await Promise.all(
       wanted.map((p) => {
@@ -58,6 +63,46 @@ export async function checkPermissions(
     };
   } catch (e) {
     return { result: failed("permissions", title, e), denied: [] };
+  }
+}
+
+/** The port-forward link: optional, faster than exec; without the permission sessions run over exec only. */
+export async function checkPortForward(client: KubeClient, profile: Profile): Promise<CheckResult> {
+  const title = "port-forward link"; // TITLES.portforward in index.ts
+  if (profile.agent.transport === "exec")
+    return { id: "portforward", title, status: "ok", detail: '[agent] transport = "exec": not used' };
+  try {
+    const verbs = ["get", "create"];
+    const allowed = await Promise.all(
+      verbs.map((verb) =>
+        client.selfSubjectAccessReview({
+          verb,
+          resource: "pods",
+          subresource: "portforward",
+          namespace: client.namespace,
+        }),
+      ),
+    );
+    const missing = verbs
+      .filter((_, i) => !allowed[i])
+      .map((verb) => ({ verb, group: "", resource: "pods/portforward" }));
+    if (missing.length === 0)
+      return {
+        id: "portforward",
+        title,
+        status: "ok",
+        detail: "pods/portforward granted: streams use the faster port-forward link",
+      };
+    return {
+      id: "portforward",
+      title,
+      status: "warn",
+      detail: `${missing.map(describePermission).join(", ")} missing in namespace "${client.namespace}": sessions run over exec only (about half port-forward's throughput)`,
+      missing,
+      hint: "Optional. The kfwd Role's pods/portforward rule (deploy/kfwd-role.yaml) grants it.",
+    };
+  } catch (e) {
+    return failed("portforward", title, e);
   }
 }
 

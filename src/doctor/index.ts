@@ -5,7 +5,7 @@
 import type { ClusterUser } from "../kube/current-user";
 import type { Profile } from "../profile/index";
 import { checkCluster, checkKubeconfig } from "./checks-cluster";
-import { checkEphemeral, checkPermissions } from "./checks-rbac";
+import { checkEphemeral, checkPermissions, checkPortForward } from "./checks-rbac";
 import type { Permission } from "./role";
 import { checkAgentImage } from "./run-check";
 import { checkTransparent } from "./checks-machine";
@@ -33,6 +33,7 @@ const TITLES = {
   cluster: "cluster",
   permissions: "permissions",
   ephemeral: "ephemeral containers",
+  portforward: "port-forward link",
   "agent-image": "agent image",
 } as const;
 
@@ -67,7 +68,7 @@ export async function runDoctor(profile: Profile, opts: DoctorOptions): Promise<
   add(kc.result);
   const client = kc.client;
   if (!client) {
-    skipRest("kubeconfig", ["cluster", "permissions", "ephemeral", "agent-image"]);
+    skipRest("kubeconfig", ["cluster", "permissions", "ephemeral", "portforward", "agent-image"]);
     return report();
   }
   try {
@@ -75,12 +76,13 @@ export async function runDoctor(profile: Profile, opts: DoctorOptions): Promise<
     add(cluster.result);
     const user = cluster.user;
     if (!user) {
-      skipRest("cluster", ["permissions", "ephemeral", "agent-image"]);
+      skipRest("cluster", ["permissions", "ephemeral", "portforward", "agent-image"]);
       return report({ namespace: client.namespace });
     }
     const perms = await checkPermissions(client, profile.incoming.mode !== undefined);
     add(perms.result);
     add(await checkEphemeral(client, profile, perms.denied));
+    add(await checkPortForward(client, profile));
     const canCreatePods = !perms.denied.some((p) => p.resource === "pods" && (p.verb === "create" || p.verb === "get"));
     if (!opts.runCheck)
       add({ id: "agent-image", title: TITLES["agent-image"], status: "skip", detail: "not checked (--no-run-check)" });

@@ -384,6 +384,17 @@ export const ERRORS = {
     area: "wire",
     meaning: "A call's request or answer exceeds the protocol's 16 MiB limit.",
   },
+  KFWD_LINK_SECRET: {
+    area: "wire",
+    meaning:
+      "kfwd asked the agent to listen for a second link with a malformed secret (an agent from another kfwd build).",
+    fix: "Use matching kfwd and agent builds.",
+  },
+  KFWD_EXEC_PORTFORWARD_FAILED: {
+    area: "exec",
+    meaning: "The port-forward link to the agent could not be opened or broke; the session goes on over exec.",
+    fix: 'Check that your Role grants get and create on pods/portforward (deploy/kfwd-role.yaml), or set [agent] transport = "exec".',
+  },
   KFWD_CALL_FAILED: {
     area: "wire",
     meaning:

@@ -9,7 +9,13 @@ import { connectError } from "./api-errors";
 import { toSearchParams, type KubeClient } from "./client";
 import type { ExecProtocol } from "./exec-protocol";
 
-type OpenOptions = { protocols: readonly ExecProtocol[]; timeoutMs: number; what: string };
+type OpenOptions = {
+  protocols: readonly ExecProtocol[];
+  timeoutMs: number;
+  what: string;
+  /** What is being opened, for messages: "an exec stream" (default), "a port-forward stream". */
+  subject?: string;
+};
 
 export async function openExecSocket(
   client: KubeClient,
@@ -65,7 +71,7 @@ export async function openExecSocket(
       ws.close();
       throw new KfwdError(
         "KFWD_EXEC_PROTOCOL",
-        `Cannot open an exec stream to ${opts.what}: the API server chose subprotocol "${ws.protocol}", not one of ${opts.protocols.join(", ")}`,
+        `Cannot open ${opts.subject ?? "an exec stream"} to ${opts.what}: the API server chose subprotocol "${ws.protocol}", not one of ${opts.protocols.join(", ")}`,
         "kfwd needs Kubernetes 1.29 or later (v4/v5 remote-command protocols).",
       );
     }
@@ -78,7 +84,7 @@ export async function openExecSocket(
   await diagnose(client, path, query);
   throw new KfwdError(
     "KFWD_EXEC_REFUSED",
-    `Cannot open an exec stream to ${opts.what}: the API server answered ${status} to the WebSocket upgrade`,
+    `Cannot open ${opts.subject ?? "an exec stream"} to ${opts.what}: the API server answered ${status} to the WebSocket upgrade`,
     "Check that the API server (and any proxy in between) allows WebSocket upgrades.",
   );
 }

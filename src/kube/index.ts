@@ -11,3 +11,4 @@ export {
   type ExecTransportOptions,
 } from "./exec";
 export { kubeconfigPaths, loadKubeconfig, resolveContext, type Kubeconfig, type ResolvedContext } from "./kubeconfig";
+export { portForwardTransport, type PortForwardOptions } from "./portforward";

@@ -33,6 +33,7 @@ export function localLauncher(options: LocalTargetOptions): AgentLauncher {
       const spawned = await spawnedOrError(child, options.netns);
       return {
         transport,
+        kind: "stdio",
         description: `${label}, pid ${spawned}`,
         close: () => stopChild(child),
       } satisfies AgentConnection;

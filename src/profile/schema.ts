@@ -231,6 +231,12 @@ export const profileSchema = {
       description:
         "`ephemeral`: an ephemeral container in the target pod (its network identity and env). `pod`: a separate agent pod (targetless sessions; clusters that forbid ephemeral containers). `auto`: ephemeral when there is a target pod and you may add ephemeral containers to it, else pod.",
     }),
+    transport: oneOf(["auto", "exec"] as const, {
+      default: "auto",
+      example: "exec",
+      description:
+        "How streams reach a cluster agent. `exec`: only over the exec stream that starts it. `auto`: also over a port-forward link to a port the agent opens on the pod's loopback (opened with a per-session secret), when your Role grants `pods/portforward`; new streams prefer it, calls and pings stay on exec. Local targets ignore it.",
+    }),
     image: string(
       {
         default: DEFAULT_AGENT_IMAGE,

@@ -6,7 +6,7 @@
 import { createConnection } from "node:net";
 import type { CapabilityReport } from "../capabilities/capability";
 import type { EnvRewrite } from "../env/pipeline";
-import type { TunnelState } from "./tunnel";
+import type { LinkStats, TunnelState } from "./tunnel";
 
 /** Bumped when a request or reply changes shape; a reply with another version is reported, not misread. */
 export const CONTROL_VERSION = 1;
@@ -24,6 +24,8 @@ export interface SessionStats {
   bytesReceived: number;
   rttMs: number | undefined;
   reconnects: number;
+  /** The links to the agent (exec, and port-forward when allowed), first one first: which carries streams. */
+  links?: LinkStats[];
   /** Live figures of the capabilities that keep any (e.g. connections per incoming rule), by name. */
   capabilities: Record<string, CapabilityReport>;
 }

@@ -92,6 +92,7 @@ function statsOf(session: Session, startedAt: number): SessionStats {
     bytesReceived: s.bytesReceived,
     rttMs: s.rttMs,
     reconnects: s.reconnects,
+    links: session.tunnel.linkStats(),
     capabilities: session.stats(),
   };
 }

@@ -1,6 +1,7 @@
 /** Sessions as `kfwd status` and `kfwd up` show them: a block of lines per session, or plain JSON. */
 import type { Probe } from "./registry";
 import type { SessionState } from "./state";
+import type { LinkStats } from "./tunnel";
 
 export interface SessionJson {
   id: string;
@@ -19,6 +20,9 @@ export interface SessionJson {
   bytesReceived?: number;
   rttMs?: number | null;
   reconnects?: number;
+  /** The transport that carries new streams ("exec", "portforward"), and every link to the agent. */
+  streamsOver?: string;
+  links?: LinkStats[];
   /** Why a session is unresponsive or stale; a stale one has been cleaned up. */
   reason?: string;
   log: string;
@@ -49,7 +53,13 @@ export function sessionJson(p: Probe): SessionJson {
     bytesReceived: t.bytesReceived,
     rttMs: t.rttMs ?? null,
     reconnects: t.reconnects,
+    ...(t.links ? { streamsOver: streamLink(t.links)?.transport ?? "none", links: t.links } : {}),
   };
+}
+
+/** The link new streams go to: the first of the highest priority (the tunnel then picks the least busy). */
+function streamLink(links: readonly LinkStats[]): LinkStats | undefined {
+  return links.reduce<LinkStats | undefined>((best, l) => (best && best.priority >= l.priority ? best : l), undefined);
 }
 
 export function sessionText(p: Probe): string {
@@ -66,6 +76,11 @@ export function sessionText(p: Probe): string {
       0,
       `  agent     ${t.agent}${t.rttMs !== undefined ? `, rtt ${t.rttMs.toFixed(1)} ms` : ""}${t.reconnects ? `, ${t.reconnects} reconnect${t.reconnects === 1 ? "" : "s"}` : ""}`,
     );
+    const over = t.links && t.links.length > 1 ? streamLink(t.links) : undefined;
+    if (over && t.links)
+      lines.push(
+        `  links     ${t.links.map((l) => (l === over ? `${l.transport} (streams)` : l.transport)).join(", ")}`,
+      );
     lines.push(
       `  traffic   ${t.openStreams} open stream${t.openStreams === 1 ? "" : "s"}, ${bytes(t.bytesSent)} sent, ${bytes(t.bytesReceived)} received`,
     );

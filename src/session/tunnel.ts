@@ -27,6 +27,17 @@ export interface TunnelOptions {
   afterConnect?: () => Promise<void>;
 }
 
+/** One link as `kfwd status` shows it. */
+export interface LinkStats {
+  transport: string;
+  description: string;
+  /** New streams go to the links of the highest priority. */
+  priority: number;
+  openStreams: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
 /** One agent connection and the Mux over it. */
 interface Link {
   readonly mux: Mux;
@@ -79,7 +90,12 @@ export class Tunnel {
   async dial(dest: Destination, kind?: string, options: DialOptions = {}): Promise<Duplex> {
     await this.primary();
     let best = this.links[0] as Link;
-    for (const link of this.links) if (link.mux.stats().openStreams < best.mux.stats().openStreams) best = link;
+    const priority = (l: Link): number => l.connection.tuning?.streamPriority ?? 0;
+    for (const link of this.links) {
+      const higher = priority(link) > priority(best);
+      if (higher || (priority(link) === priority(best) && link.mux.stats().openStreams < best.mux.stats().openStreams))
+        best = link;
+    }
     return best.mux.open(dest, kind, options);
   }
 
@@ -100,6 +116,21 @@ export class Tunnel {
       if (this.links[0] === link) return; // the first link's loss is onLost's
       this.links = this.links.filter((l) => l !== link);
       void connection.close();
+    });
+  }
+
+  /** Each link's transport and what it carries now, first link first. */
+  linkStats(): LinkStats[] {
+    return this.links.map(({ mux, connection }) => {
+      const s = mux.stats();
+      return {
+        transport: connection.kind ?? "other",
+        description: connection.description,
+        priority: connection.tuning?.streamPriority ?? 0,
+        openStreams: s.openStreams,
+        bytesSent: s.bytesSent,
+        bytesReceived: s.bytesReceived,
+      };
     });
   }
 
@@ -156,6 +187,25 @@ export class Tunnel {
     this.state = "up";
     for (const wake of this.waiters.splice(0)) wake(mux);
     void mux.closed.then((error) => this.onLost(mux, error));
+    if (connection.extraLink) void this.addExtraLink(connection, mux);
+  }
+
+  /** The connection's faster link (port-forward), beside it; without it streams stay on the first link. */
+  private async addExtraLink(first: AgentConnection, mux: Mux): Promise<void> {
+    try {
+      const extra = await first.extraLink?.((method, params) => mux.call(method, params));
+      if (!extra) return;
+      if (this.links[0]?.mux !== mux) {
+        await extra.close(); // the first link went meanwhile
+        return;
+      }
+      await this.addLink(extra);
+      this.options.log(`streams now go over ${extra.description}`);
+    } catch (e) {
+      this.options.warn(
+        `No faster link to the agent; streams stay on ${first.kind ?? "the first link"}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
   }
 
   private async onLost(mux: Mux, error: Error | undefined): Promise<void> {

@@ -35,6 +35,7 @@ describe.skipIf(!lab)("kfwd doctor on the lab", () => {
     expect(r.stdout).toMatch(/^ok {3}kubeconfig: context .* user "kfwd-dev", namespace "kfwd-e2e"$/m);
     expect(r.stdout).toMatch(/^ok {3}cluster: Kubernetes v1\.\d+/m);
     expect(r.stdout).toMatch(/^ok {3}permissions: all \d+ permissions/m);
+    expect(r.stdout).toMatch(/^ok {3}port-forward link: pods\/portforward granted/m);
     expect(r.stdout).toMatch(/^ok {3}agent image: .* → 1\.\d+\.\d+/m);
     expect(r.code).toBe(0);
   }, 100_000);
@@ -83,6 +84,27 @@ describe.skipIf(!lab)("kfwd doctor on the lab", () => {
       }
       expect(again.stdout).toMatch(/^ok {3}permissions: all/m);
       expect(again.code).toBe(0);
+    }, 30_000);
+  });
+
+  describe("with a Role missing pods/portforward (optional)", () => {
+    const ns = `kfwd-nopf-${Date.now().toString(36)}`;
+    let admin: KubeClient;
+    beforeAll(async () => {
+      admin = await KubeClient.fromKubeconfig({ kubeconfig: lab!.admin });
+      await namespaceWithRoleLacking(admin, ns, "pods/portforward");
+    });
+    afterAll(async () => {
+      await admin?.delete(`/api/v1/namespaces/${ns}`, { ignoreNotFound: true });
+    });
+
+    test("a warning that sessions run over exec only, not a failure", async () => {
+      const r = await kfwd(["doctor", "--no-run-check", profileFor(ns)], { env: { NO_COLOR: "1" } });
+      expect(r.stdout).toMatch(/^ok {3}permissions: all/m);
+      expect(r.stdout).toMatch(
+        /^warn port-forward link: get pods\/portforward, create pods\/portforward missing .*exec only/m,
+      );
+      expect(r.code).toBe(0);
     }, 30_000);
   });
 

@@ -145,7 +145,7 @@ describe.skipIf(!lab)("lab workload", () => {
 
   test("kubectl port-forward works from the host", async () => {
     // The lab grants the restricted user pods/portforward beside kfwd's Role (lab/manifests/test-namespace.yaml),
-    // for this check and the port-forward benchmark baseline; kfwd itself never needs it.
+    // for this check and the port-forward benchmark baseline (kfwd's Role grants it too, for its port-forward link).
     if (!lab) throw new Error("unreachable");
     const pf = Bun.spawn(
       [lab.kubectl, "--kubeconfig", lab.restricted, "-n", NAMESPACE, "port-forward", `service/${app}`, ":8080"],

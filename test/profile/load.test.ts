@@ -14,6 +14,7 @@ describe("defaults", () => {
     expect(p.target).toEqual({ kind: "none" });
     expect(p.agent).toEqual({
       placement: "auto",
+      transport: "auto",
       image: DEFAULT_AGENT_IMAGE,
       bun: "bun",
       idle_timeout: 30_000,

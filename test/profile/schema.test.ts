@@ -31,6 +31,7 @@ type Expected = {
     | { kind: "none" };
   agent: {
     placement: "auto" | "ephemeral" | "pod";
+    transport: "auto" | "exec";
     image: string;
     bun: string;
     idle_timeout: number;

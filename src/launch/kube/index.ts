@@ -19,6 +19,7 @@ import type { AgentHome } from "./home";
 import { choosePlacement, type Placement } from "./placement";
 import { removeSessionJobs, startPodAgent } from "./job";
 import { agentTransport } from "../../transport/exec";
+import { portForwardLink } from "../../transport/portforward";
 import { resolveTarget, type ClusterTarget } from "./resolve";
 import { type AgentPodHook, mergeNeeds } from "./pod-needs";
 import { KfwdError } from "../../errors";
@@ -57,6 +58,13 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
   let home: AgentHome | undefined;
   let started = 0;
   const homes: AgentHome[] = [];
+  /** Whether the Role grants pods/portforward (asked once per session; [agent] transport = "exec" skips it). */
+  let portForwardAllowed: Promise<boolean> | undefined;
+  const mayPortForward = (c: KubeClient): Promise<boolean> => {
+    if (profile.agent.transport === "exec") return Promise.resolve(false);
+    portForwardAllowed ??= canPortForward(c).catch(() => false);
+    return portForwardAllowed;
+  };
 
   const startHome = async (c: KubeClient, progress: (s: string) => void): Promise<AgentHome> => {
     const namespace = c.namespace;
@@ -153,11 +161,17 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
         throw e;
       });
       const wrapped = agentTransport(transport, h.description);
+      const tuning = { streamWindow: CLUSTER_STREAM_WINDOW };
       const connection: AgentConnection = {
         transport: wrapped,
+        kind: "exec",
         description: h.description,
         close: async () => wrapped.close(),
-        tuning: { streamWindow: CLUSTER_STREAM_WINDOW },
+        tuning,
+        extraLink: async (call) => {
+          if (!(await mayPortForward(c))) return undefined;
+          return portForwardLink(call, { client: c, namespace: c.namespace, pod: h.pod, where: h.description, tuning });
+        },
       };
       return connection;
     },
@@ -172,6 +186,16 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
       }
     },
   };
+}
+
+/** The port-forward link needs get and create on pods/portforward (a WebSocket upgrade is authorized as both). */
+async function canPortForward(c: KubeClient): Promise<boolean> {
+  const verbs = await Promise.all(
+    ["get", "create"].map((verb) =>
+      c.selfSubjectAccessReview({ verb, resource: "pods", subresource: "portforward", namespace: c.namespace }),
+    ),
+  );
+  return verbs.every(Boolean);
 }
 
 function describeTarget(t: ClusterTarget): string {

@@ -1,0 +1,171 @@
+/**
+ * A Transport over the Kubernetes portforward subresource: one TCP connection to a port on the pod's loopback,
+ * as a WebSocket through the API server and kubelet (`v4.channel.k8s.io`, one port per socket). Channel 0 carries
+ * the data, channel 1 the kubelet's error text; the server opens each channel with the port number (2 bytes,
+ * little-endian), which is not data. Unlike exec, the bytes skip the container's stdio pipes and the runtime
+ * shim. Flow control as in exec.ts: `write` returns false above a high-water mark and `onDrain` fires once
+ * `bufferedAmount` (polled, Bun's client has no drain event) fell below a quarter of it.
+ */
+import { KfwdError } from "../errors";
+import type { Transport } from "../../wire/transport";
+import { apiPath } from "./api-path";
+import type { KubeClient } from "./client";
+import { debugKube } from "./debug";
+import { openExecSocket } from "./exec-connect";
+import { EXEC_PROTOCOL_V4, frame, MAX_STDIN_PAYLOAD } from "./exec-protocol";
+
+const DATA = 0;
+const ERROR = 1;
+/** Each channel's first 2 bytes from the server name the port. */
+const PORT_PREFIX = 2;
+const DEFAULT_HWM = 1024 * 1024;
+const DRAIN_POLL_MS = 2;
+
+export interface PortForwardOptions {
+  namespace?: string;
+  pod: string;
+  port: number;
+  /** Default 30 s. */
+  connectTimeoutMs?: number;
+  /** WebSocket ping period; 0 turns pings off. Default 30 s. */
+  pingIntervalMs?: number;
+  highWaterMark?: number;
+}
+
+export async function portForwardTransport(client: KubeClient, opts: PortForwardOptions): Promise<Transport> {
+  const namespace = opts.namespace ?? client.namespace;
+  const path = apiPath({ resource: "pods", namespace, name: opts.pod, subresource: "portforward" });
+  const what = `port ${opts.port} of pod "${opts.pod}" in namespace "${namespace}"`;
+  const ws = await openExecSocket(
+    client,
+    path,
+    { ports: String(opts.port) },
+    {
+      protocols: [EXEC_PROTOCOL_V4],
+      timeoutMs: opts.connectTimeoutMs ?? 30_000,
+      what,
+      subject: "a port-forward stream",
+    },
+  );
+  return new PortForwardSocket(ws, what, opts);
+}
+
+class PortForwardSocket implements Transport {
+  readonly #ws: WebSocket;
+  readonly #what: string;
+  readonly #hwm: number;
+  readonly #dataListeners: ((data: Uint8Array) => void)[] = [];
+  readonly #drainListeners: (() => void)[] = [];
+  readonly #closeListeners: ((error?: Error) => void)[] = [];
+  #early: Uint8Array[] = [];
+  /** Port-prefix bytes still to skip on each channel. */
+  readonly #skip = [PORT_PREFIX, PORT_PREFIX];
+  #errorText = "";
+  #drainTimer: ReturnType<typeof setInterval> | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #closedByUs = false;
+  #failure: Error | undefined;
+  #closed: { error: Error | undefined } | undefined;
+
+  constructor(ws: WebSocket, what: string, opts: PortForwardOptions) {
+    this.#ws = ws;
+    this.#what = what;
+    this.#hwm = opts.highWaterMark ?? DEFAULT_HWM;
+    ws.binaryType = "arraybuffer";
+    ws.addEventListener("message", (ev) => this.#onMessage(ev.data));
+    ws.addEventListener("close", (ev) => this.#finish(ev.code));
+    ws.addEventListener("error", (ev) => {
+      this.#failure ??= this.#error((ev as ErrorEvent).message || "WebSocket error");
+    });
+    const every = opts.pingIntervalMs ?? 30_000;
+    if (every > 0) this.#pingTimer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.ping(), every);
+    this.#pingTimer?.unref?.();
+    debugKube(`portforward ${what}: open`);
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return false;
+    for (let off = 0; off < data.byteLength; off += MAX_STDIN_PAYLOAD)
+      this.#ws.send(frame(DATA, data.subarray(off, off + MAX_STDIN_PAYLOAD)));
+    if (this.#ws.bufferedAmount <= this.#hwm) return true;
+    this.#drainTimer ??= setInterval(() => this.#pollDrain(), DRAIN_POLL_MS);
+    return false;
+  }
+
+  onData(listener: (data: Uint8Array) => void): void {
+    this.#dataListeners.push(listener);
+    const early = this.#early;
+    this.#early = [];
+    for (const chunk of early) listener(chunk);
+  }
+
+  onDrain(listener: () => void): void {
+    this.#drainListeners.push(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): void {
+    if (this.#closed) {
+      const { error } = this.#closed;
+      queueMicrotask(() => (error ? listener(error) : listener()));
+      return;
+    }
+    this.#closeListeners.push(listener);
+  }
+
+  close(): void {
+    if (this.#closed || this.#closedByUs) return;
+    this.#closedByUs = true;
+    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) this.#ws.close(1000);
+  }
+
+  #onMessage(data: unknown): void {
+    if (!(data instanceof ArrayBuffer) || data.byteLength === 0) return;
+    const bytes = new Uint8Array(data);
+    const channel = bytes[0];
+    if (channel !== DATA && channel !== ERROR) return;
+    let payload = bytes.subarray(1);
+    const skip = Math.min(this.#skip[channel] ?? 0, payload.byteLength);
+    if (skip > 0) {
+      this.#skip[channel] = (this.#skip[channel] ?? 0) - skip;
+      payload = payload.subarray(skip);
+    }
+    if (payload.byteLength === 0) return;
+    if (channel === ERROR) {
+      this.#errorText += new TextDecoder().decode(payload);
+      debugKube(`portforward ${this.#what}: error ${this.#errorText}`);
+      return;
+    }
+    if (this.#dataListeners.length === 0) this.#early.push(payload);
+    else for (const l of this.#dataListeners) l(payload);
+  }
+
+  #pollDrain(): void {
+    if (this.#ws.readyState !== WebSocket.OPEN || this.#ws.bufferedAmount <= this.#hwm / 4) {
+      clearInterval(this.#drainTimer);
+      this.#drainTimer = undefined;
+      if (this.#ws.readyState === WebSocket.OPEN) for (const l of this.#drainListeners) l();
+    }
+  }
+
+  #error(why: string): KfwdError {
+    return new KfwdError(
+      "KFWD_EXEC_PORTFORWARD_FAILED",
+      `The port-forward stream to ${this.#what} failed: ${why}`,
+      "kfwd carries the session over exec meanwhile.",
+    );
+  }
+
+  #finish(code: number): void {
+    if (this.#closed) return;
+    clearInterval(this.#pingTimer);
+    clearInterval(this.#drainTimer);
+    const error = this.#errorText
+      ? this.#error(this.#errorText.trim())
+      : this.#closedByUs
+        ? undefined
+        : (this.#failure ?? (code === 1000 ? undefined : this.#error(`closed (WebSocket code ${code})`)));
+    debugKube(`portforward ${this.#what}: closed (code ${code}) ${error ? error.message : "cleanly"}`);
+    this.#closed = { error };
+    for (const l of this.#closeListeners) error ? l(error) : l();
+  }
+}

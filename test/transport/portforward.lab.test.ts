@@ -1,0 +1,98 @@
+/**
+ * The port-forward link on the lab, as the restricted user (deploy/kfwd-role.yaml, which grants pods/portforward):
+ * once the session is up, new streams go over it — `kfwd status --json` says so — and a download through a
+ * `[[forward]]` arrives intact. With `[agent] transport = "exec"` everything stays on exec.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { createServer, type AddressInfo } from "node:net";
+import type { SessionJson } from "../../src/session/status-text";
+import { KFWD, kfwd } from "../helpers/kfwd";
+import { labProfile, requireLabOrSkip } from "../helpers/lab";
+import { createTestApp, type TestApp } from "../helpers/testapp";
+
+const lab = requireLabOrSkip();
+const name = `pf-${Date.now().toString(36)}`;
+const SIZE = 48 * 1024 * 1024;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** What the testapp's /bytes/<n> sends: its 15-byte line, repeated. */
+function expectedDigest(n: number): string {
+  const line = "kfwd-lab-bytes\n";
+  return createHash("sha256")
+    .update(line.repeat(Math.ceil(n / line.length)).slice(0, n))
+    .digest("hex");
+}
+
+async function status(profile: string): Promise<SessionJson> {
+  const r = await kfwd(["status", "--json"]);
+  const found = (JSON.parse(r.stdout) as SessionJson[]).find((s) => s.profile === profile);
+  if (!found) throw new Error(`no session for ${profile}: ${r.stdout}`);
+  return found;
+}
+
+describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab", () => {
+  let app: TestApp;
+  const profiles: string[] = [];
+
+  beforeAll(async () => {
+    app = await createTestApp(lab!, name);
+  }, 150_000);
+
+  afterAll(async () => {
+    for (const p of profiles) await kfwd(["down", p]);
+    await app?.remove();
+  }, 120_000);
+
+  const session = async (transport: "auto" | "exec"): Promise<{ profile: string; port: number }> => {
+    const port = await freePort();
+    const profile = labProfile(
+      lab!,
+      `service = "${name}"`,
+      `placement = "pod"\ntransport = "${transport}"\n\n[[forward]]\nlocal = ${port}\nremote = "${name}:8080"`,
+    );
+    profiles.push(profile);
+    const r = await kfwd(["up", profile], { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
+    return { profile, port };
+  };
+
+  const download = async (port: number): Promise<string> => {
+    const res = await fetch(`http://127.0.0.1:${port}/bytes/${SIZE}`);
+    const hash = createHash("sha256");
+    for await (const chunk of res.body!) hash.update(chunk);
+    return hash.digest("hex");
+  };
+
+  test("streams go over the port-forward link; a 48 MiB download through it arrives intact", async () => {
+    const { profile, port } = await session("auto");
+    // The link is added beside exec once the agent answered: wait until status lists it.
+    let s = await status(profile);
+    while (s.streamsOver !== "portforward") {
+      await Bun.sleep(100);
+      s = await status(profile);
+    }
+    expect(s.links?.map((l) => l.transport)).toEqual(["exec", "portforward"]);
+    expect(await download(port)).toBe(expectedDigest(SIZE));
+    const after = await status(profile);
+    const [exec, pf] = after.links ?? [];
+    expect(pf?.bytesReceived).toBeGreaterThan(SIZE);
+    expect(exec?.bytesReceived).toBeLessThan(SIZE / 8);
+    expect((await kfwd(["status", profile])).stdout).toContain("links     exec, portforward (streams)");
+  }, 180_000);
+
+  test('[agent] transport = "exec": one link, and streams on it', async () => {
+    const { profile, port } = await session("exec");
+    expect(await download(port)).toBe(expectedDigest(SIZE));
+    const s = await status(profile);
+    expect(s.streamsOver).toBe("exec");
+    expect(s.links?.map((l) => l.transport)).toEqual(["exec"]);
+  }, 180_000);
+});
