@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SessionJson } from "../../src/session/status-text";
-import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
+import { CLUSTER_ADDR, canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile } from "../helpers/kfwd";
 import { httpOf, socksOf } from "../helpers/session-json";
 
@@ -81,8 +81,28 @@ describe.skipIf(!canMakeNetns())("fuzzing the proxies", () => {
       expect(after.streams).toBe(0);
       expect(after.fds).toBeLessThanOrEqual(before.fds + 2);
       expect(peakRss.mb).toBeLessThan(PEAK_RSS_MB);
-      expect(curl(`socks5h://${socksOf(s)}`)).toContain("hello from the cluster");
-      expect(curl(`http://${httpOf(s)}`)).toContain("hello from the cluster");
+      // Still serving: through both proxies, to a service started now. The fixture's own Bun.serve HTTP server
+      // has been seen to stop accepting after ~60,000 hostile inputs (a runtime problem, not kfwd's: it then
+      // times out even when reached directly inside its namespace), so it is not what this checks.
+      const fresh = Bun.spawn(
+        [
+          "ip",
+          "netns",
+          "exec",
+          cluster.netns,
+          process.execPath,
+          "-e",
+          `Bun.serve({ hostname: "${CLUSTER_ADDR}", port: 8090, fetch: () => new Response("fresh after the fuzz") }); console.log("ready")`,
+        ],
+        { stdout: "pipe" },
+      );
+      await new Response(fresh.stdout).body?.getReader().read();
+      const freshUrl = `http://${NAMES.web}:8090/`;
+      const through = (proxy: string) =>
+        spawnSync("curl", ["-sS", "--fail", "--max-time", "10", "-x", proxy, freshUrl], { encoding: "utf8" }).stdout;
+      expect(through(`socks5h://${socksOf(s)}`)).toBe("fresh after the fuzz");
+      expect(through(`http://${httpOf(s)}`)).toBe("fresh after the fuzz");
+      fresh.kill();
       expect((await status()).state).toBe("up");
     },
     SECONDS * 1000 + 120_000,
