@@ -61,6 +61,15 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
     profiles.push(profile);
     const r = await kfwd(["up", profile], { timeoutMs: 120_000 });
     if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
+    // A Service made a moment ago refuses connections until kube-proxy has programmed its endpoints.
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`http://127.0.0.1:${port}/hello`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (ok) break;
+      await Bun.sleep(200);
+    }
     return { profile, port };
   };
 

@@ -11,12 +11,13 @@
  * value is added where the command starts (src/env/option-vars.ts).
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { EnvDraft } from "../../env/pipeline";
 import { optionWord, PRELOAD_FILE } from "../../env/option-vars";
 import { stateDir } from "../../session/state";
 import preloadSource from "./preload/kfwd-preload.cjs" with { type: "text" };
+import { isAlive } from "../../session/pid";
 
 export const CONFIG_VARIABLE = "KFWD_REACH_CONFIG";
 
@@ -43,8 +44,10 @@ export function writeNodeHook(sessionId: string, endpointPort: number, token: st
     writeFileSync(next, preloadSource, { mode: 0o600 });
     renameSync(next, preload);
   }
-  // Not "*.json": every .json in the state directory is taken for a session's state file.
-  const config = join(dir, `${sessionId}.reach-${randomBytes(4).toString("hex")}`);
+  sweepOrphans(dir);
+  // Not "*.json": every .json in the state directory is taken for a session's state file. The pid in the name
+  // lets a later session remove the file of one that was killed before it could.
+  const config = join(dir, `${sessionId}.reach-${process.pid}-${randomBytes(4).toString("hex")}`);
   writeFileSync(config, JSON.stringify({ port: endpointPort, token }), { mode: 0o600 });
   return { preload, config, remove: () => rmSync(config, { force: true }) };
 }
@@ -60,4 +63,13 @@ export function addNodeHook(draft: EnvDraft, files: NodeHookFiles): void {
     draft.add(name, theirs ? `${ours} ${theirs}` : ours);
   }
   draft.add(CONFIG_VARIABLE, files.config);
+}
+
+/** Config files of sessions whose process is gone (killed with -9): nothing else would ever remove them. */
+function sweepOrphans(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = Number(/\.reach-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+    if (!pid || isAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+  }
 }
