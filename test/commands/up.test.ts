@@ -65,7 +65,7 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
     expect(files).toEqual([
       `${s?.id}.json`,
       `${s?.id}.log`,
-      expect.stringMatching(/\.reach-[0-9a-f]+$/),
+      expect.stringMatching(/\.reach-\d+-[0-9a-f]+$/),
       `${s?.id}.sock`,
     ]);
     // The Node/Bun preload is shared by sessions and stays: a shell still holding NODE_OPTIONS must not break.
