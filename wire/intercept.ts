@@ -213,5 +213,21 @@ export interface InterceptPortStats {
   droppedBytes: number;
 }
 
+/** A port's counters before any traffic. */
+export function emptyPortStats(service: string, port: number): InterceptPortStats {
+  return {
+    service,
+    port,
+    connections: 0,
+    requests: 0,
+    toHost: 0,
+    toOrigin: 0,
+    toPeers: 0,
+    refused: 0,
+    mirroredBytes: 0,
+    droppedBytes: 0,
+  };
+}
+
 /** The stream kind of connections and requests the agent hands to the host. */
 export const INCOMING_KIND = "incoming";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import { filterConnection, type PortContext } from "../../../agent/incoming/connections";
-import type { InterceptPortStats } from "../../../wire/intercept";
+import { emptyPortStats, type InterceptPortStats } from "../../../wire/intercept";
 
 /** An HTTP server answering "<tag> <method> <path> <body>"; "Upgrade: shout" turns the connection into an echo in capitals. */
 function tagged(tag: string): HttpServer {
@@ -38,18 +38,7 @@ let host: HttpServer;
 let origin: HttpServer;
 let agent: Server;
 let agentPort = 0;
-const stats: InterceptPortStats = {
-  service: "checkout",
-  port: 80,
-  connections: 0,
-  requests: 0,
-  toHost: 0,
-  toOrigin: 0,
-  toPeers: 0,
-  refused: 0,
-  mirroredBytes: 0,
-  droppedBytes: 0,
-};
+const stats: InterceptPortStats = emptyPortStats("checkout", 80);
 
 beforeAll(async () => {
   host = tagged("host");
