@@ -258,14 +258,19 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
     const pa = profile(`mode = "steal"\nports = ["8080:${alice.port}"]\nheader = "x-dev-user: alice"`);
     const pb = profile(`mode = "steal"\nports = ["8080:${bob.port}"]\nheader = "x-dev-user: bob"`);
     await Promise.all([up(pa), up(pb)]);
+    // Routing is what this measures; requests during the start itself are counted by the steady-client tests.
+    // Under a loaded CI run one of 600 once failed here right after both started (a connection, not a route).
+    await Bun.sleep(2_000);
     const out = await inCluster(`
       const kinds=[["alice","alice /f"],["bob","bob /f"],[undefined,"hello from"]];
-      const c={ok:0,wrong:0,failed:0};
+      const c={ok:0,wrong:0,failed:0},why=[];
       await Promise.all(kinds.flatMap(([u,want])=>Array.from({length:200},async()=>{
         try{const r=await fetch(u?"http://${name}:8080/f":"http://${name}:8080/hello",{headers:u?{"x-dev-user":u}:{}});
-          (await r.text()).startsWith(want)?c.ok++:c.wrong++}catch{c.failed++}})));
-      console.log(JSON.stringify(c))`);
-    expect(JSON.parse(out)).toEqual({ ok: 600, wrong: 0, failed: 0 });
+          (await r.text()).startsWith(want)?c.ok++:c.wrong++}catch(e){c.failed++;why.push(String(u)+": "+String(e))}})));
+      console.log(JSON.stringify(c));console.log(JSON.stringify(why))`);
+    const [counts = "{}", reasons = "[]"] = out.trim().split("\n");
+    if (reasons !== "[]") console.error(`filter: failed requests: ${reasons}`);
+    expect(JSON.parse(counts)).toEqual({ ok: 600, wrong: 0, failed: 0 });
     // WebSocket upgrades through the filter, 10 per user: kube-proxy sends about half to the other session's
     // agent, which must pass the upgrade to the matching one and then relay raw frames both ways.
     const ws = await inCluster(`
