@@ -30,7 +30,10 @@ export function join(a: Duplex, b: Duplex, hooks: JoinHooks = {}): Promise<void>
     const onClose = (self: Duplex, other: Duplex): void => {
       // A side that closed without finishing both directions was torn down: the connection as a whole is over.
       if (!(self.readableEnded && self.writableFinished)) abort(other);
-      else hooks.onCleanClose?.(self, other);
+      else {
+        drainInto(other);
+        hooks.onCleanClose?.(self, other);
+      }
       if (++closed === 2) resolve();
     };
     a.on("error", fail);
@@ -45,6 +48,18 @@ export function join(a: Duplex, b: Duplex, hooks: JoinHooks = {}): Promise<void>
     a.pipe(b);
     b.pipe(a);
   });
+}
+
+/**
+ * `side`'s reader closed (pipe let go of it) before `side` ended, e.g. a socket that ended its own writable on
+ * its peer's FIN: read on, so that its end still arrives and it is released — a paused stream would keep its
+ * place (a tunnel stream its slot in the session) forever. Data nobody can take any more is refused with a
+ * reset, as TCP answers data for a closed socket.
+ */
+function drainInto(side: Duplex): void {
+  if (side.readableEnded || side.destroyed) return;
+  side.on("data", () => abort(side));
+  side.resume();
 }
 
 /** Tears a side down: a TCP socket with a reset (RST), anything else (a tunnel stream: RESET) by destroy(). */

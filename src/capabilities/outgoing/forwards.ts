@@ -31,7 +31,8 @@ export async function startForward(
 ): Promise<RunningForward> {
   const sockets = new Set<Socket>();
   let port = spec.listen.port;
-  const server: Server = createServer({ noDelay: true }, (socket) => {
+  // allowHalfOpen: a client's FIN ends only its direction (splice passes it on); the reply still comes back.
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     if (!admitOwner(socket, `forward ${describe(spec)}`)) return;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
