@@ -71,6 +71,9 @@ export class ReceiveBudget {
   private committed = 0;
   private streams = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Streams refused credit for want of room while their peer had none left: nothing else would wake them. */
+  private readonly starved = new Set<() => void>();
+  private retryQueued = false;
 
   constructor(options: ReceiveBudgetOptions) {
     this.maxStreams = Math.max(1, options.maxStreams ?? MAX_STREAMS);
@@ -137,17 +140,43 @@ export class ReceiveBudget {
   /** Bytes consumed (or dropped): their credit is free again. */
   release(bytes: number): void {
     this.committed -= bytes;
+    if (bytes > 0) this.roomFreed();
+  }
+
+  /**
+   * A stream was refused credit because the budget had no room (other streams hold it) while its peer has no
+   * credit left: no data will arrive to make it ask again, so `retry` runs once room is freed (in a microtask,
+   * once). Cancel with `stopWaiting`.
+   */
+  waitForRoom(retry: () => void): void {
+    this.starved.add(retry);
+  }
+
+  stopWaiting(retry: () => void): void {
+    this.starved.delete(retry);
   }
 
   /** A stream is gone (or an open failed); `exposure` is what it still held. */
   leave(exposure: number): void {
     this.committed -= exposure;
+    this.roomFreed();
     this.streams--;
     const next = this.waiting.shift();
     if (next) {
       this.admit();
       queueMicrotask(next);
     }
+  }
+
+  private roomFreed(): void {
+    if (this.starved.size === 0 || this.retryQueued) return;
+    this.retryQueued = true;
+    queueMicrotask(() => {
+      this.retryQueued = false;
+      const retries = [...this.starved];
+      this.starved.clear();
+      for (const retry of retries) retry();
+    });
   }
 
   private admit(): void {

@@ -176,6 +176,7 @@ export class Mux {
       receiveBudget: this.receiveBudget,
       sendBudget: this.sendBudget,
       rttMs: () => this.baseRtt(),
+      linkWindow: { reached: 0 },
     };
     this.calls = new CallEndpoint(
       (t, f, id, p) => this.scheduler.sendControl(t, f, id, p),

@@ -28,7 +28,12 @@ export interface StreamSession {
   readonly sendBudget: SendBudget;
   /** The link's round trip (ms; the smallest recent ping), once measured: window-sizing.ts. */
   rttMs(): number | undefined;
+  /** The window streams on this link grew to (0: none yet); new streams start from it. */
+  readonly linkWindow: { reached: number };
 }
+
+/** A peer with less credit than this may not send again before it gets more (budget.ts MIN_GRANT). */
+const MIN_WAKE_CREDIT = 4 * 1024;
 
 type WriteCallback = (error?: Error | null) => void;
 
@@ -64,8 +69,8 @@ export class MuxStream extends Duplex {
   private overAllowance = false;
   private finReceived = false;
   private grantQueued = false;
-  /** Grows this stream's window from RTT × rate when the window is what limits it. */
-  private readonly sizer = new WindowSizer();
+  /** Grows this stream's window from RTT × rate when the window is what limits it (from the link's). */
+  private readonly sizer: WindowSizer;
 
   private resetSent = false;
   private resetReceived = false;
@@ -82,6 +87,7 @@ export class MuxStream extends Duplex {
       writableHighWaterMark: 64 * 1024,
     });
     this.sendCredit = peerWindow;
+    this.sizer = new WindowSizer(undefined, session.linkWindow.reached);
     this.limit = budget.opening; // reserved when the stream was admitted
     session.sendBudget.join(this);
   }
@@ -307,7 +313,12 @@ export class MuxStream extends Duplex {
     if (this.finReceived || this.destroyed) return;
     const target = budget.target(this.window);
     const n = budget.grantable(this.limit - consumed, target);
-    if (n <= 0) return;
+    if (n <= 0) {
+      // The peer is (nearly) out of credit and nothing may come to make us ask again (Node does not call _read
+      // again for a stream that did not push): ask again whenever credit is freed, ours or another stream's.
+      if (this.limit - this.received < MIN_WAKE_CREDIT) budget.waitForRoom(this.retryGrant);
+      return;
+    }
     const rttMs = this.session.rttMs();
     const step = creditStep(target, rttMs);
     if (n < step && this.limit - this.received >= step) return;
@@ -322,14 +333,19 @@ export class MuxStream extends Duplex {
   private sizeWindow(rttMs: number | undefined): void {
     const base = this.session.receiveBudget.streamWindow;
     if (this.readableLength > this.sizer.window(base) >>> 1) return;
-    this.sizer.sample(this.received, performance.now(), rttMs, base);
+    const window = this.sizer.sample(this.received, performance.now(), rttMs, base);
+    // The link carried this much: the next stream on it starts there (still within its share of the budget).
+    if (window > base) this.session.linkWindow.reached = window;
   }
 
   /** Once, when the stream is destroyed: what it buffered and the credit the peer did not use are free again
    *  (frames still in flight for it are dropped), and its share of the send budget goes to the others. */
+  private readonly retryGrant = (): void => this.grantCredit();
+
   private leaveBudgets(): void {
     if (this.left) return;
     this.left = true;
+    this.session.receiveBudget.stopWaiting(this.retryGrant);
     this.session.receiveBudget.leave(this.limit - this.released);
     this.session.sendBudget.leave(this);
   }

@@ -30,7 +30,14 @@ export class WindowSizer {
   private since: number | undefined;
   private sinceBytes = 0;
 
-  constructor(private readonly cap = MAX_GROWN_WINDOW) {}
+  /** `from`: a window already known to suit the link (what an earlier stream on it grew to), so a new stream
+   *  does not ramp up again from the session's starting window. */
+  constructor(
+    private readonly cap = MAX_GROWN_WINDOW,
+    from = 0,
+  ) {
+    this.grown = Math.min(cap, from);
+  }
 
   /** The stream's window: the session's starting window (`base`, which may change while it runs), or more once
    *  grown. */

@@ -103,6 +103,20 @@ describe("window sizing over a long link (memory transport, 40 ms round trip)", 
     expect(pair.client.budget().used).toBeLessThanOrEqual(pair.client.budget().total);
   });
 
+  test("a new stream on a link where one grew starts at that window, not the session's starting one", async () => {
+    const start = 64 * KiB;
+    const pair = muxPair({ onStream: flooder }, { streamWindow: start, collectAboveRss: 0 }, undefined, DELAY_MS);
+    open.push(pair.client, pair.agent);
+    const first = await download(pair.client, 1);
+    for (let i = 0; i < 300 && first.stream.window < 8 * start; i++) await tick(5);
+    expect(first.stream.window).toBeGreaterThanOrEqual(8 * start);
+    const reached = first.stream.window;
+    first.stream.destroy();
+    const second = await download(pair.client, 2);
+    expect(second.stream.window).toBeGreaterThanOrEqual(reached);
+    second.stream.destroy();
+  });
+
   test("a reader slower than the link keeps its stream at its starting window", async () => {
     const start = 64 * KiB;
     const pair = muxPair({ onStream: flooder }, { streamWindow: start, collectAboveRss: 0 }, undefined, DELAY_MS);
