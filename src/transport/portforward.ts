@@ -7,7 +7,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type { KubeClient } from "../kube/client";
+import { debugKube } from "../kube/debug";
 import { portForwardTransport } from "../kube/portforward";
+import { spdyPortForwardTransport } from "../kube/portforward-spdy";
+import type { Transport } from "../../wire/transport";
 import { LINK_SECRET_BYTES } from "../../wire/link";
 import type { AgentCall, AgentConnection, TransportTuning } from "./types";
 
@@ -23,18 +26,38 @@ export interface PortForwardLinkOptions {
 export async function portForwardLink(call: AgentCall, o: PortForwardLinkOptions): Promise<AgentConnection> {
   const secret = randomBytes(LINK_SECRET_BYTES);
   const { port } = await call("linkListen", { secret: secret.toString("hex") });
-  const transport = await portForwardTransport(o.client, {
-    namespace: o.namespace,
-    pod: o.pod,
-    port,
-    pingIntervalMs: 5000,
-  });
+  const { transport, protocol } = await openPortForward(o, port);
   transport.write(secret);
   return {
     transport,
     kind: "portforward",
-    description: `port-forward to ${o.where}`,
+    description: `port-forward (${protocol}) to ${o.where}`,
     tuning: { ...o.tuning, streamPriority: 1 },
     close: async () => transport.close(),
   };
+}
+
+/** `KFWD_PORTFORWARD_PROTOCOL=websocket|spdy` picks one (troubleshooting, benchmarks); by default SPDY first. */
+type Protocol = "SPDY" | "WebSocket";
+
+/**
+ * SPDY first: the API server passes it through and the runtime copies its frames with less work than WebSocket
+ * messages (kube/portforward-spdy.ts). Where it cannot be used (an HTTP proxy, a server or proxy that refuses the
+ * upgrade), the WebSocket protocol, whose errors also say why a port-forward is refused.
+ */
+async function openPortForward(
+  o: PortForwardLinkOptions,
+  port: number,
+): Promise<{ transport: Transport; protocol: Protocol }> {
+  const target = { namespace: o.namespace, pod: o.pod, port, pingIntervalMs: 5000 };
+  const wanted = process.env.KFWD_PORTFORWARD_PROTOCOL?.toLowerCase();
+  if (wanted !== "websocket") {
+    try {
+      return { transport: await spdyPortForwardTransport(o.client, target), protocol: "SPDY" };
+    } catch (e) {
+      if (wanted === "spdy") throw e;
+      debugKube(`portforward: SPDY not available (${e instanceof Error ? e.message : String(e)}), using WebSocket`);
+    }
+  }
+  return { transport: await portForwardTransport(o.client, target), protocol: "WebSocket" };
 }

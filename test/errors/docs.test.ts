@@ -29,6 +29,7 @@ const ENVIRONMENT_VARIABLES = new Set([
   "KFWD_AGENT_MOUNTS", // the target container's volume mounts, for the files capability
   "KFWD_KEEPER_FIRST_WAIT",
   "KFWD_KEEPER_LINGER",
+  "KFWD_PORTFORWARD_PROTOCOL", // spdy or websocket for the port-forward link (default: SPDY, else WebSocket)
   // tests, benchmarks and the lab
   "KFWD_LAB",
   "KFWD_LAB_BUN",

@@ -1,7 +1,8 @@
 /**
  * The port-forward link on the lab, as the restricted user (deploy/kfwd-role.yaml, which grants pods/portforward):
- * once the session is up, new streams go over it — `kfwd status --json` says so — and a download through a
- * `[[forward]]` arrives intact. With `[agent] transport = "exec"` everything stays on exec.
+ * once the session is up, new streams go over it — `kfwd status --json` says so, and over which protocol (SPDY,
+ * or WebSocket where SPDY cannot pass) — and a download through a `[[forward]]` arrives intact. With
+ * `[agent] transport = "exec"` everything stays on exec.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
@@ -51,7 +52,10 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
     await app?.remove();
   }, 120_000);
 
-  const session = async (transport: "auto" | "exec"): Promise<{ profile: string; port: number }> => {
+  const session = async (
+    transport: "auto" | "exec",
+    env: Record<string, string> = {},
+  ): Promise<{ profile: string; port: number }> => {
     const port = await freePort();
     const profile = labProfile(
       lab!,
@@ -59,11 +63,12 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
       `placement = "pod"\ntransport = "${transport}"\n\n[[forward]]\nlocal = ${port}\nremote = "${name}:8080"`,
     );
     profiles.push(profile);
-    const r = await kfwd(["up", profile], { timeoutMs: 120_000 });
+    const r = await kfwd(["up", profile], { timeoutMs: 120_000, env });
     if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
     // A Service made a moment ago refuses connections until kube-proxy has programmed its endpoints.
     for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/hello`).then(
+      // Not kept alive: a connection opened before the link was added stays on exec.
+      const ok = await fetch(`http://127.0.0.1:${port}/hello`, { headers: { Connection: "close" } }).then(
         (res) => res.ok,
         () => false,
       );
@@ -80,21 +85,37 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
     return hash.digest("hex");
   };
 
-  test("streams go over the port-forward link; a 48 MiB download through it arrives intact", async () => {
-    const { profile, port } = await session("auto");
-    // The link is added beside exec once the agent answered: wait until status lists it.
+  /** The link is added beside exec once the agent answered: waits until status lists it. */
+  const linked = async (profile: string): Promise<SessionJson> => {
     let s = await status(profile);
-    while (s.streamsOver !== "portforward") {
+    for (let i = 0; i < 300 && s.streamsOver !== "portforward"; i++) {
       await Bun.sleep(100);
       s = await status(profile);
     }
+    return s;
+  };
+
+  test("streams go over the port-forward link (SPDY); a 48 MiB download through it arrives intact", async () => {
+    const { profile, port } = await session("auto");
+    const s = await linked(profile);
     expect(s.links?.map((l) => l.transport)).toEqual(["exec", "portforward"]);
+    expect(s.links?.[1]?.description).toStartWith("port-forward (SPDY) to ");
     expect(await download(port)).toBe(expectedDigest(SIZE));
     const after = await status(profile);
     const [exec, pf] = after.links ?? [];
     expect(pf?.bytesReceived).toBeGreaterThan(SIZE);
     expect(exec?.bytesReceived).toBeLessThan(SIZE / 8);
     expect((await kfwd(["status", profile])).stdout).toContain("links     exec, portforward (streams)");
+  }, 180_000);
+
+  test("the same over the WebSocket port-forward protocol (what kfwd uses where SPDY cannot pass)", async () => {
+    const { profile, port } = await session("auto", { KFWD_PORTFORWARD_PROTOCOL: "websocket" });
+    const s = await linked(profile);
+    expect(s.links?.[1]?.description).toStartWith("port-forward (WebSocket) to ");
+    expect(await download(port)).toBe(expectedDigest(SIZE));
+    const [exec, pf] = (await status(profile)).links ?? [];
+    expect(pf?.bytesReceived).toBeGreaterThan(SIZE);
+    expect(exec?.bytesReceived).toBeLessThan(SIZE / 8);
   }, 180_000);
 
   test('[agent] transport = "exec": one link, and streams on it', async () => {

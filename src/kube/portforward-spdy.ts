@@ -1,0 +1,215 @@
+/**
+ * A Transport over the Kubernetes portforward subresource spoken as SPDY/3.1, the protocol kubectl uses
+ * without WebSockets: the API server passes the upgraded connection through to the kubelet untouched, and the
+ * runtime's streaming server copies plain SPDY data frames, where the WebSocket protocol (`v4.channel.k8s.io`,
+ * portforward.ts) costs the runtime a frame decoder and a copy per message. On this project's lab cluster the
+ * difference is the larger part of the CPU the whole path spends (bench/README.md).
+ *
+ * One port-forward connection is two SPDY streams sharing a request id: "error" (the server's error text,
+ * if dialling the port fails) and "data" (the bytes). Not available through an HTTP proxy (the caller then
+ * uses the WebSocket protocol).
+ */
+import type { Socket } from "node:net";
+import { KfwdError } from "../errors";
+import type { Transport } from "../../wire/transport";
+import { apiPath } from "./api-path";
+import type { KubeClient } from "./client";
+import { debugKube } from "./debug";
+import {
+  dataFrameHeader,
+  FLAG_FIN,
+  type Frame,
+  FrameKind,
+  FrameReader,
+  goAway,
+  ping,
+  rstStream,
+  statusOf,
+  streamIdOf,
+  synStream,
+} from "./spdy/frames";
+import { HeaderBlockWriter } from "./spdy/headers";
+import { UpgradeRefused, upgradeToSpdy } from "./spdy/upgrade";
+
+export const PORTFORWARD_PROTOCOL = "portforward.k8s.io";
+const ERROR_STREAM = 1;
+const DATA_STREAM = 3;
+/** RST_STREAM status CANCEL. */
+const CANCEL = 5;
+/** Bytes queued on the socket above which `write` asks the caller to wait for `onDrain`. */
+const DEFAULT_HWM = 1024 * 1024;
+/** Data frames are cut at this size (their format allows 16 MiB; the server holds a whole frame in memory). */
+const MAX_FRAME_DATA = 256 * 1024;
+
+export interface SpdyPortForwardOptions {
+  namespace?: string;
+  pod: string;
+  port: number;
+  connectTimeoutMs?: number;
+  /** SPDY PING period (keeps idle proxies and load balancers from dropping the connection); 0: off. */
+  pingIntervalMs?: number;
+  highWaterMark?: number;
+}
+
+/** Opens the connection; rejects (without a KfwdError's diagnosis) when SPDY is not available this way. */
+export async function spdyPortForwardTransport(client: KubeClient, opts: SpdyPortForwardOptions): Promise<Transport> {
+  const conn = await client.streamConnection();
+  if (conn.proxy) throw new UpgradeRefused(undefined, "the cluster is reached through an HTTP proxy");
+  const namespace = opts.namespace ?? client.namespace;
+  const path = apiPath({ resource: "pods", namespace, name: opts.pod, subresource: "portforward" });
+  const { socket, rest } = await upgradeToSpdy(conn, path, PORTFORWARD_PROTOCOL, opts.connectTimeoutMs ?? 30_000);
+  const what = `port ${opts.port} of pod "${opts.pod}" in namespace "${namespace}"`;
+  return new SpdyPortForward(socket, rest, what, opts);
+}
+
+class SpdyPortForward implements Transport {
+  readonly #socket: Socket;
+  readonly #what: string;
+  readonly #hwm: number;
+  readonly #dataListeners: ((data: Uint8Array) => void)[] = [];
+  readonly #drainListeners: (() => void)[] = [];
+  readonly #closeListeners: ((error?: Error) => void)[] = [];
+  #early: Uint8Array[] = [];
+  #errorText = "";
+  #wantDrain = false;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  #pingId = 1;
+  #closedByUs = false;
+  #closed: { error: Error | undefined } | undefined;
+
+  constructor(socket: Socket, rest: Uint8Array, what: string, opts: SpdyPortForwardOptions) {
+    this.#socket = socket;
+    this.#what = what;
+    this.#hwm = opts.highWaterMark ?? DEFAULT_HWM;
+    const headers = new HeaderBlockWriter();
+    const stream = (streamType: string) => ({ streamType, port: String(opts.port), requestID: "0" });
+    // The error stream is the server's to write: we close our side at once, as kubectl does.
+    socket.write(synStream(ERROR_STREAM, headers.block(stream("error")), FLAG_FIN));
+    socket.write(synStream(DATA_STREAM, headers.block(stream("data"))));
+    const reader = new FrameReader((frame) => this.#onFrame(frame));
+    const read = (chunk: Uint8Array): void => {
+      try {
+        reader.push(chunk);
+      } catch (e) {
+        this.#finish(this.#error(`the server sent ${e instanceof Error ? e.message : String(e)}`));
+      }
+    };
+    if (rest.byteLength > 0) read(rest);
+    socket.on("data", read);
+    socket.on("drain", () => {
+      if (!this.#wantDrain) return;
+      this.#wantDrain = false;
+      for (const l of this.#drainListeners) l();
+    });
+    socket.on("error", (e) => this.#finish(this.#error(e.message)));
+    socket.on("close", () => this.#finish(this.#closedByUs ? undefined : this.#error("the connection closed")));
+    socket.resume();
+    const every = opts.pingIntervalMs ?? 30_000;
+    if (every > 0)
+      this.#pingTimer = setInterval(() => {
+        socket.write(ping(this.#pingId));
+        this.#pingId = (this.#pingId + 2) >>> 0 || 1; // ours are odd
+      }, every);
+    this.#pingTimer?.unref?.();
+    debugKube(`portforward (SPDY) ${what}: open`);
+  }
+
+  write(data: Uint8Array, onWritten?: () => void): boolean {
+    if (this.#closed || this.#closedByUs) return false;
+    for (let at = 0; at < data.byteLength; at += MAX_FRAME_DATA) {
+      const part = data.subarray(at, at + MAX_FRAME_DATA);
+      const last = at + MAX_FRAME_DATA >= data.byteLength;
+      this.#socket.write(dataFrameHeader(DATA_STREAM, part.byteLength));
+      this.#socket.write(part, last && onWritten ? () => onWritten() : undefined);
+    }
+    if (this.#socket.writableLength <= this.#hwm) return true;
+    this.#wantDrain = true;
+    return false;
+  }
+
+  onData(listener: (data: Uint8Array) => void): void {
+    this.#dataListeners.push(listener);
+    const early = this.#early;
+    this.#early = [];
+    for (const chunk of early) listener(chunk);
+  }
+
+  onDrain(listener: () => void): void {
+    this.#drainListeners.push(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): void {
+    if (this.#closed) {
+      const { error } = this.#closed;
+      queueMicrotask(() => (error ? listener(error) : listener()));
+      return;
+    }
+    this.#closeListeners.push(listener);
+  }
+
+  close(): void {
+    if (this.#closed || this.#closedByUs) return;
+    this.#closedByUs = true;
+    if (!this.#socket.destroyed) {
+      this.#socket.write(dataFrameHeader(DATA_STREAM, 0, FLAG_FIN));
+      this.#socket.end(goAway(DATA_STREAM));
+    }
+  }
+
+  #onFrame(frame: Frame): void {
+    if (frame.kind === "data") {
+      if (frame.streamId === DATA_STREAM && frame.data.byteLength > 0) {
+        if (this.#dataListeners.length === 0) this.#early.push(Uint8Array.from(frame.data));
+        else for (const l of this.#dataListeners) l(frame.data);
+      } else if (frame.streamId === ERROR_STREAM) {
+        this.#errorText += new TextDecoder().decode(frame.data);
+        debugKube(`portforward (SPDY) ${this.#what}: error ${this.#errorText}`);
+      }
+      // The pod's side of the connection ended: so does this transport.
+      if (frame.streamId === DATA_STREAM && frame.flags & FLAG_FIN) this.#end();
+      return;
+    }
+    switch (frame.type) {
+      case FrameKind.RST_STREAM:
+        if (streamIdOf(frame.payload) === DATA_STREAM)
+          this.#finish(this.#error(`the server reset the stream (status ${statusOf(frame.payload)})`));
+        return;
+      case FrameKind.PING:
+        // The server's pings (even ids) are echoed; answers to ours need nothing.
+        if ((streamIdOf(frame.payload) & 1) === 0) this.#socket.write(ping(streamIdOf(frame.payload)));
+        return;
+      case FrameKind.GOAWAY:
+        this.#end();
+        return;
+      default:
+      // SYN_REPLY (the stream was accepted: data may already have been sent), SETTINGS, HEADERS, WINDOW_UPDATE.
+    }
+  }
+
+  /** The server ended the connection's data: clean unless it also sent error text. */
+  #end(): void {
+    this.#finish(this.#errorText ? this.#error(this.#errorText.trim()) : undefined);
+    if (!this.#socket.destroyed) this.#socket.end();
+  }
+
+  #error(why: string): KfwdError {
+    return new KfwdError(
+      "KFWD_EXEC_PORTFORWARD_FAILED",
+      `The port-forward stream to ${this.#what} failed: ${why}`,
+      "kfwd carries the session over exec meanwhile.",
+    );
+  }
+
+  #finish(error: Error | undefined): void {
+    if (this.#closed) return;
+    clearInterval(this.#pingTimer);
+    const failure = this.#errorText && !this.#closedByUs ? this.#error(this.#errorText.trim()) : error;
+    debugKube(`portforward (SPDY) ${this.#what}: closed ${failure ? failure.message : "cleanly"}`);
+    this.#closed = { error: failure };
+    if (!this.#socket.destroyed && failure) {
+      this.#socket.write(rstStream(DATA_STREAM, CANCEL));
+      this.#socket.destroy();
+    }
+    for (const l of this.#closeListeners) failure ? l(failure) : l();
+  }
+}

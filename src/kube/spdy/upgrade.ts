@@ -1,0 +1,107 @@
+/**
+ * An HTTP/1.1 upgrade to SPDY/3.1 on the API server (what kubectl does for port-forward without WebSockets):
+ * one TLS (or plain TCP) connection, the request, the 101 answer; after it the socket carries SPDY frames.
+ * The request's credentials and TLS settings are the client's own (client.ts streamConnection).
+ */
+import { connect as tcpConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import type { StreamConnection } from "../client";
+
+export interface Upgraded {
+  socket: Socket;
+  /** Bytes that arrived with the 101 answer, after its head: the start of the SPDY stream. */
+  rest: Uint8Array;
+}
+
+/** The server answered something else than 101 (status and body), or nothing usable. */
+export class UpgradeRefused extends Error {
+  constructor(
+    readonly status: number | undefined,
+    readonly body: string,
+  ) {
+    super(status === undefined ? body : `HTTP ${status}${body ? `: ${body}` : ""}`);
+  }
+}
+
+const MAX_HEAD = 64 * 1024;
+
+export function upgradeToSpdy(
+  conn: StreamConnection,
+  path: string,
+  protocol: string,
+  timeoutMs: number,
+): Promise<Upgraded> {
+  const url = new URL(conn.base.replace(/^ws/, "http"));
+  const secure = url.protocol === "https:";
+  const port = Number(url.port) || (secure ? 443 : 80);
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const socket: Socket = secure
+    ? tlsConnect({
+        host,
+        port,
+        servername: conn.tls.serverName ?? (/^[\d.:]+$/.test(host) ? undefined : host),
+        rejectUnauthorized: conn.tls.rejectUnauthorized,
+        ALPNProtocols: ["http/1.1"],
+        ...(conn.tls.ca ? { ca: conn.tls.ca } : {}),
+        ...(conn.tls.cert ? { cert: conn.tls.cert } : {}),
+        ...(conn.tls.key ? { key: conn.tls.key } : {}),
+      })
+    : tcpConnect({ host, port });
+  socket.setNoDelay(true);
+  const head = [
+    `POST ${url.pathname.replace(/\/$/, "")}${path} HTTP/1.1`,
+    `Host: ${url.host}`,
+    ...Object.entries({ ...conn.headers, "User-Agent": "kfwd" }).map(([k, v]) => `${k}: ${v}`),
+    "Connection: Upgrade",
+    "Upgrade: SPDY/3.1",
+    `X-Stream-Protocol-Version: ${protocol}`,
+    "Content-Length: 0",
+    "",
+    "",
+  ].join("\r\n");
+  return new Promise<Upgraded>((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new UpgradeRefused(undefined, `no answer within ${timeoutMs} ms`)), timeoutMs);
+    socket.once(secure ? "secureConnect" : "connect", () => socket.write(head));
+    socket.on("error", fail);
+    socket.on("close", () => fail(new UpgradeRefused(undefined, "the connection closed before an answer")));
+    const onData = (chunk: Buffer): void => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (received.byteLength > MAX_HEAD) fail(new UpgradeRefused(undefined, "an answer head over 64 KiB"));
+        return;
+      }
+      const lines = received.subarray(0, end).toString("latin1").split("\r\n");
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "")?.[1]);
+      if (status !== 101) {
+        // Keep reading the (short) body for the Status it carries; the close ends the wait.
+        const length = Number(/^content-length:\s*(\d+)/im.exec(lines.join("\n"))?.[1] ?? "0");
+        const body = received.subarray(end + 4);
+        if (body.byteLength < Math.min(length, MAX_HEAD)) return;
+        fail(new UpgradeRefused(Number.isFinite(status) ? status : undefined, body.toString("utf8").trim()));
+        return;
+      }
+      const chosen = lines
+        .find((l) => /^x-stream-protocol-version:/i.test(l))
+        ?.split(":")[1]
+        ?.trim();
+      if (chosen !== protocol) {
+        fail(new UpgradeRefused(101, `the server chose stream protocol "${chosen ?? ""}", not ${protocol}`));
+        return;
+      }
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.off("error", fail);
+      socket.removeAllListeners("close");
+      socket.pause();
+      resolve({ socket, rest: received.subarray(end + 4) });
+    };
+    socket.on("data", onData);
+  });
+}
