@@ -10,6 +10,7 @@ import type { Transport } from "../../wire/transport";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";
+import { TransportEvents } from "./transport-events";
 import { openExecSocket } from "./exec-connect";
 import {
   Channel,
@@ -98,11 +99,7 @@ class ExecSocketTransport implements ExecTransport {
   readonly #lowWater: number;
   readonly #onStderr: ((line: string) => void) | undefined;
   readonly #stderr = new LineSplitter();
-  readonly #dataListeners: ((data: Uint8Array) => void)[] = [];
-  readonly #drainListeners: (() => void)[] = [];
-  readonly #closeListeners: ((error?: Error) => void)[] = [];
-  /** stdout that arrived before anyone listened. */
-  #early: Uint8Array[] = [];
+  readonly #events = new TransportEvents();
   #drainTimer: ReturnType<typeof setInterval> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #pingSentAt: number | undefined;
@@ -110,7 +107,6 @@ class ExecSocketTransport implements ExecTransport {
   #stdinClosed = false;
   #closedByUs = false;
   #failure: Error | undefined;
-  #closed: { error: Error | undefined } | undefined;
   readonly firstOutput: Promise<void>;
   #outputSeen: (() => void) | undefined;
   #outputFailed: ((error: Error) => void) | undefined;
@@ -149,7 +145,7 @@ class ExecSocketTransport implements ExecTransport {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#closed || this.#stdinClosed || this.#ws.readyState !== WebSocket.OPEN) return false;
+    if (this.#events.closed || this.#stdinClosed || this.#ws.readyState !== WebSocket.OPEN) return false;
     for (let off = 0; off < data.byteLength; off += MAX_STDIN_PAYLOAD) {
       this.#ws.send(frame(Channel.stdin, data.subarray(off, off + MAX_STDIN_PAYLOAD)));
     }
@@ -159,23 +155,15 @@ class ExecSocketTransport implements ExecTransport {
   }
 
   onData(listener: (data: Uint8Array) => void): void {
-    this.#dataListeners.push(listener);
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) listener(chunk);
+    this.#events.onData(listener);
   }
 
   onDrain(listener: () => void): void {
-    this.#drainListeners.push(listener);
+    this.#events.onDrain(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
-    if (this.#closed) {
-      const { error } = this.#closed;
-      queueMicrotask(() => (error ? listener(error) : listener()));
-      return;
-    }
-    this.#closeListeners.push(listener);
+    this.#events.onClose(listener);
   }
 
   closeStdin(): boolean {
@@ -186,7 +174,7 @@ class ExecSocketTransport implements ExecTransport {
   }
 
   close(): void {
-    if (this.#closed || this.#closedByUs) return;
+    if (this.#events.closed || this.#closedByUs) return;
     this.#closedByUs = true;
     // Queued stdin goes out before the Close frame.
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) this.#ws.close(1000);
@@ -201,8 +189,7 @@ class ExecSocketTransport implements ExecTransport {
     switch (channel) {
       case Channel.stdout:
         if (payload.byteLength === 0) return;
-        if (this.#dataListeners.length === 0) this.#early.push(payload);
-        else for (const l of this.#dataListeners) l(payload);
+        this.#events.data(payload);
         return;
       case Channel.stderr:
         if (this.#onStderr) for (const line of this.#stderr.push(payload)) this.#onStderr(line);
@@ -221,7 +208,7 @@ class ExecSocketTransport implements ExecTransport {
     if (this.#ws.readyState !== WebSocket.OPEN || this.#ws.bufferedAmount <= this.#lowWater) {
       clearInterval(this.#drainTimer);
       this.#drainTimer = undefined;
-      if (this.#ws.readyState === WebSocket.OPEN) for (const l of this.#drainListeners) l();
+      if (this.#ws.readyState === WebSocket.OPEN) this.#events.drain();
     }
   }
 
@@ -244,7 +231,7 @@ class ExecSocketTransport implements ExecTransport {
   }
 
   #finish(code: number, reason: string): void {
-    if (this.#closed) return;
+    if (this.#events.closed) return;
     clearInterval(this.#pingTimer);
     clearInterval(this.#drainTimer);
     if (this.#onStderr) {
@@ -264,7 +251,6 @@ class ExecSocketTransport implements ExecTransport {
         );
     }
     debugKube(`exec ${this.#what}: closed (code ${code}) ${error ? error.message : "cleanly"}`);
-    this.#closed = { error };
     this.#outputFailed?.(
       error ??
         new KfwdError(
@@ -272,9 +258,6 @@ class ExecSocketTransport implements ExecTransport {
           `The exec stream to ${this.#what} closed before the command wrote anything`,
         ),
     );
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) for (const l of this.#dataListeners) l(chunk);
-    for (const l of this.#closeListeners) error ? l(error) : l();
+    this.#events.close(error);
   }
 }

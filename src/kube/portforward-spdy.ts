@@ -15,6 +15,7 @@ import type { Transport } from "../../wire/transport";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";
+import { TransportEvents } from "./transport-events";
 import {
   dataFrameHeader,
   FLAG_FIN,
@@ -66,16 +67,12 @@ class SpdyPortForward implements Transport {
   readonly #socket: Socket;
   readonly #what: string;
   readonly #hwm: number;
-  readonly #dataListeners: ((data: Uint8Array) => void)[] = [];
-  readonly #drainListeners: (() => void)[] = [];
-  readonly #closeListeners: ((error?: Error) => void)[] = [];
-  #early: Uint8Array[] = [];
+  readonly #events = new TransportEvents();
   #errorText = "";
   #wantDrain = false;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #pingId = 1;
   #closedByUs = false;
-  #closed: { error: Error | undefined } | undefined;
 
   constructor(socket: Socket, rest: Uint8Array, what: string, opts: SpdyPortForwardOptions) {
     this.#socket = socket;
@@ -99,7 +96,7 @@ class SpdyPortForward implements Transport {
     socket.on("drain", () => {
       if (!this.#wantDrain) return;
       this.#wantDrain = false;
-      for (const l of this.#drainListeners) l();
+      this.#events.drain();
     });
     socket.on("error", (e) => this.#finish(this.#error(e.message)));
     socket.on("close", () => this.#finish(this.#closedByUs ? undefined : this.#error("the connection closed")));
@@ -115,7 +112,7 @@ class SpdyPortForward implements Transport {
   }
 
   write(data: Uint8Array, onWritten?: () => void): boolean {
-    if (this.#closed || this.#closedByUs) return false;
+    if (this.#events.closed || this.#closedByUs) return false;
     for (let at = 0; at < data.byteLength; at += MAX_FRAME_DATA) {
       const part = data.subarray(at, at + MAX_FRAME_DATA);
       const last = at + MAX_FRAME_DATA >= data.byteLength;
@@ -128,27 +125,19 @@ class SpdyPortForward implements Transport {
   }
 
   onData(listener: (data: Uint8Array) => void): void {
-    this.#dataListeners.push(listener);
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) listener(chunk);
+    this.#events.onData(listener);
   }
 
   onDrain(listener: () => void): void {
-    this.#drainListeners.push(listener);
+    this.#events.onDrain(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
-    if (this.#closed) {
-      const { error } = this.#closed;
-      queueMicrotask(() => (error ? listener(error) : listener()));
-      return;
-    }
-    this.#closeListeners.push(listener);
+    this.#events.onClose(listener);
   }
 
   close(): void {
-    if (this.#closed || this.#closedByUs) return;
+    if (this.#events.closed || this.#closedByUs) return;
     this.#closedByUs = true;
     if (!this.#socket.destroyed) {
       this.#socket.write(dataFrameHeader(DATA_STREAM, 0, FLAG_FIN));
@@ -159,8 +148,7 @@ class SpdyPortForward implements Transport {
   #onFrame(frame: Frame): void {
     if (frame.kind === "data") {
       if (frame.streamId === DATA_STREAM && frame.data.byteLength > 0) {
-        if (this.#dataListeners.length === 0) this.#early.push(Uint8Array.from(frame.data));
-        else for (const l of this.#dataListeners) l(frame.data);
+        this.#events.data(frame.data, true);
       } else if (frame.streamId === ERROR_STREAM) {
         this.#errorText += new TextDecoder().decode(frame.data);
         debugKube(`portforward (SPDY) ${this.#what}: error ${this.#errorText}`);
@@ -201,15 +189,14 @@ class SpdyPortForward implements Transport {
   }
 
   #finish(error: Error | undefined): void {
-    if (this.#closed) return;
+    if (this.#events.closed) return;
     clearInterval(this.#pingTimer);
     const failure = this.#errorText && !this.#closedByUs ? this.#error(this.#errorText.trim()) : error;
     debugKube(`portforward (SPDY) ${this.#what}: closed ${failure ? failure.message : "cleanly"}`);
-    this.#closed = { error: failure };
+    this.#events.close(failure);
     if (!this.#socket.destroyed && failure) {
       this.#socket.write(rstStream(DATA_STREAM, CANCEL));
       this.#socket.destroy();
     }
-    for (const l of this.#closeListeners) failure ? l(failure) : l();
   }
 }

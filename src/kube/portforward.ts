@@ -11,6 +11,7 @@ import type { Transport } from "../../wire/transport";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";
+import { TransportEvents } from "./transport-events";
 import { openExecSocket } from "./exec-connect";
 import { EXEC_PROTOCOL_V4, frame, MAX_STDIN_PAYLOAD } from "./exec-protocol";
 
@@ -54,10 +55,7 @@ class PortForwardSocket implements Transport {
   readonly #ws: WebSocket;
   readonly #what: string;
   readonly #hwm: number;
-  readonly #dataListeners: ((data: Uint8Array) => void)[] = [];
-  readonly #drainListeners: (() => void)[] = [];
-  readonly #closeListeners: ((error?: Error) => void)[] = [];
-  #early: Uint8Array[] = [];
+  readonly #events = new TransportEvents();
   /** Port-prefix bytes still to skip on each channel. */
   readonly #skip = [PORT_PREFIX, PORT_PREFIX];
   #errorText = "";
@@ -65,7 +63,6 @@ class PortForwardSocket implements Transport {
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #closedByUs = false;
   #failure: Error | undefined;
-  #closed: { error: Error | undefined } | undefined;
 
   constructor(ws: WebSocket, what: string, opts: PortForwardOptions) {
     this.#ws = ws;
@@ -84,7 +81,7 @@ class PortForwardSocket implements Transport {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return false;
+    if (this.#events.closed || this.#ws.readyState !== WebSocket.OPEN) return false;
     for (let off = 0; off < data.byteLength; off += MAX_STDIN_PAYLOAD)
       this.#ws.send(frame(DATA, data.subarray(off, off + MAX_STDIN_PAYLOAD)));
     if (this.#ws.bufferedAmount <= this.#hwm) return true;
@@ -93,27 +90,19 @@ class PortForwardSocket implements Transport {
   }
 
   onData(listener: (data: Uint8Array) => void): void {
-    this.#dataListeners.push(listener);
-    const early = this.#early;
-    this.#early = [];
-    for (const chunk of early) listener(chunk);
+    this.#events.onData(listener);
   }
 
   onDrain(listener: () => void): void {
-    this.#drainListeners.push(listener);
+    this.#events.onDrain(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
-    if (this.#closed) {
-      const { error } = this.#closed;
-      queueMicrotask(() => (error ? listener(error) : listener()));
-      return;
-    }
-    this.#closeListeners.push(listener);
+    this.#events.onClose(listener);
   }
 
   close(): void {
-    if (this.#closed || this.#closedByUs) return;
+    if (this.#events.closed || this.#closedByUs) return;
     this.#closedByUs = true;
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) this.#ws.close(1000);
   }
@@ -135,15 +124,14 @@ class PortForwardSocket implements Transport {
       debugKube(`portforward ${this.#what}: error ${this.#errorText}`);
       return;
     }
-    if (this.#dataListeners.length === 0) this.#early.push(payload);
-    else for (const l of this.#dataListeners) l(payload);
+    this.#events.data(payload);
   }
 
   #pollDrain(): void {
     if (this.#ws.readyState !== WebSocket.OPEN || this.#ws.bufferedAmount <= this.#hwm / 4) {
       clearInterval(this.#drainTimer);
       this.#drainTimer = undefined;
-      if (this.#ws.readyState === WebSocket.OPEN) for (const l of this.#drainListeners) l();
+      if (this.#ws.readyState === WebSocket.OPEN) this.#events.drain();
     }
   }
 
@@ -156,7 +144,7 @@ class PortForwardSocket implements Transport {
   }
 
   #finish(code: number): void {
-    if (this.#closed) return;
+    if (this.#events.closed) return;
     clearInterval(this.#pingTimer);
     clearInterval(this.#drainTimer);
     const error = this.#errorText
@@ -165,7 +153,6 @@ class PortForwardSocket implements Transport {
         ? undefined
         : (this.#failure ?? (code === 1000 ? undefined : this.#error(`closed (WebSocket code ${code})`)));
     debugKube(`portforward ${this.#what}: closed (code ${code}) ${error ? error.message : "cleanly"}`);
-    this.#closed = { error };
-    for (const l of this.#closeListeners) error ? l(error) : l();
+    this.#events.close(error);
   }
 }
