@@ -89,7 +89,7 @@ export async function execTransport(client: KubeClient, opts: ExecTransportOptio
   return new ExecSocketTransport(ws, what, opts);
 }
 
-class ExecSocketTransport implements ExecTransport {
+class ExecSocketTransport extends TransportEvents implements ExecTransport {
   readonly protocol: ExecProtocol;
   exitStatus: ExecStatus | undefined;
   pingRttMs: number | undefined;
@@ -99,7 +99,6 @@ class ExecSocketTransport implements ExecTransport {
   readonly #lowWater: number;
   readonly #onStderr: ((line: string) => void) | undefined;
   readonly #stderr = new LineSplitter();
-  readonly #events = new TransportEvents();
   #drainTimer: ReturnType<typeof setInterval> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #pingSentAt: number | undefined;
@@ -112,6 +111,7 @@ class ExecSocketTransport implements ExecTransport {
   #outputFailed: ((error: Error) => void) | undefined;
 
   constructor(ws: WebSocket, what: string, opts: ExecTransportOptions) {
+    super();
     this.#ws = ws;
     this.#what = what;
     this.protocol = ws.protocol as ExecProtocol;
@@ -145,25 +145,13 @@ class ExecSocketTransport implements ExecTransport {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#events.closed || this.#stdinClosed || this.#ws.readyState !== WebSocket.OPEN) return false;
+    if (this.closeTold || this.#stdinClosed || this.#ws.readyState !== WebSocket.OPEN) return false;
     for (let off = 0; off < data.byteLength; off += MAX_STDIN_PAYLOAD) {
       this.#ws.send(frame(Channel.stdin, data.subarray(off, off + MAX_STDIN_PAYLOAD)));
     }
     if (this.#ws.bufferedAmount <= this.#hwm) return true;
     this.#drainTimer ??= setInterval(() => this.#pollDrain(), DRAIN_POLL_MS);
     return false;
-  }
-
-  onData(listener: (data: Uint8Array) => void): void {
-    this.#events.onData(listener);
-  }
-
-  onDrain(listener: () => void): void {
-    this.#events.onDrain(listener);
-  }
-
-  onClose(listener: (error?: Error) => void): void {
-    this.#events.onClose(listener);
   }
 
   closeStdin(): boolean {
@@ -174,7 +162,7 @@ class ExecSocketTransport implements ExecTransport {
   }
 
   close(): void {
-    if (this.#events.closed || this.#closedByUs) return;
+    if (this.closeTold || this.#closedByUs) return;
     this.#closedByUs = true;
     // Queued stdin goes out before the Close frame.
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) this.#ws.close(1000);
@@ -189,7 +177,7 @@ class ExecSocketTransport implements ExecTransport {
     switch (channel) {
       case Channel.stdout:
         if (payload.byteLength === 0) return;
-        this.#events.data(payload);
+        this.emitData(payload);
         return;
       case Channel.stderr:
         if (this.#onStderr) for (const line of this.#stderr.push(payload)) this.#onStderr(line);
@@ -208,7 +196,7 @@ class ExecSocketTransport implements ExecTransport {
     if (this.#ws.readyState !== WebSocket.OPEN || this.#ws.bufferedAmount <= this.#lowWater) {
       clearInterval(this.#drainTimer);
       this.#drainTimer = undefined;
-      if (this.#ws.readyState === WebSocket.OPEN) this.#events.drain();
+      if (this.#ws.readyState === WebSocket.OPEN) this.emitDrain();
     }
   }
 
@@ -231,7 +219,7 @@ class ExecSocketTransport implements ExecTransport {
   }
 
   #finish(code: number, reason: string): void {
-    if (this.#events.closed) return;
+    if (this.closeTold) return;
     clearInterval(this.#pingTimer);
     clearInterval(this.#drainTimer);
     if (this.#onStderr) {
@@ -258,6 +246,6 @@ class ExecSocketTransport implements ExecTransport {
           `The exec stream to ${this.#what} closed before the command wrote anything`,
         ),
     );
-    this.#events.close(error);
+    this.emitClose(error);
   }
 }

@@ -63,11 +63,10 @@ export async function spdyPortForwardTransport(client: KubeClient, opts: SpdyPor
   return new SpdyPortForward(socket, rest, what, opts);
 }
 
-class SpdyPortForward implements Transport {
+class SpdyPortForward extends TransportEvents implements Transport {
   readonly #socket: Socket;
   readonly #what: string;
   readonly #hwm: number;
-  readonly #events = new TransportEvents();
   #errorText = "";
   #wantDrain = false;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -75,6 +74,7 @@ class SpdyPortForward implements Transport {
   #closedByUs = false;
 
   constructor(socket: Socket, rest: Uint8Array, what: string, opts: SpdyPortForwardOptions) {
+    super();
     this.#socket = socket;
     this.#what = what;
     this.#hwm = opts.highWaterMark ?? DEFAULT_HWM;
@@ -96,7 +96,7 @@ class SpdyPortForward implements Transport {
     socket.on("drain", () => {
       if (!this.#wantDrain) return;
       this.#wantDrain = false;
-      this.#events.drain();
+      this.emitDrain();
     });
     socket.on("error", (e) => this.#finish(this.#error(e.message)));
     socket.on("close", () => this.#finish(this.#closedByUs ? undefined : this.#error("the connection closed")));
@@ -112,7 +112,7 @@ class SpdyPortForward implements Transport {
   }
 
   write(data: Uint8Array, onWritten?: () => void): boolean {
-    if (this.#events.closed || this.#closedByUs) return false;
+    if (this.closeTold || this.#closedByUs) return false;
     for (let at = 0; at < data.byteLength; at += MAX_FRAME_DATA) {
       const part = data.subarray(at, at + MAX_FRAME_DATA);
       const last = at + MAX_FRAME_DATA >= data.byteLength;
@@ -124,20 +124,8 @@ class SpdyPortForward implements Transport {
     return false;
   }
 
-  onData(listener: (data: Uint8Array) => void): void {
-    this.#events.onData(listener);
-  }
-
-  onDrain(listener: () => void): void {
-    this.#events.onDrain(listener);
-  }
-
-  onClose(listener: (error?: Error) => void): void {
-    this.#events.onClose(listener);
-  }
-
   close(): void {
-    if (this.#events.closed || this.#closedByUs) return;
+    if (this.closeTold || this.#closedByUs) return;
     this.#closedByUs = true;
     if (!this.#socket.destroyed) {
       this.#socket.write(dataFrameHeader(DATA_STREAM, 0, FLAG_FIN));
@@ -148,7 +136,7 @@ class SpdyPortForward implements Transport {
   #onFrame(frame: Frame): void {
     if (frame.kind === "data") {
       if (frame.streamId === DATA_STREAM && frame.data.byteLength > 0) {
-        this.#events.data(frame.data, true);
+        this.emitData(frame.data, true);
       } else if (frame.streamId === ERROR_STREAM) {
         this.#errorText += new TextDecoder().decode(frame.data);
         debugKube(`portforward (SPDY) ${this.#what}: error ${this.#errorText}`);
@@ -189,11 +177,11 @@ class SpdyPortForward implements Transport {
   }
 
   #finish(error: Error | undefined): void {
-    if (this.#events.closed) return;
+    if (this.closeTold) return;
     clearInterval(this.#pingTimer);
     const failure = this.#errorText && !this.#closedByUs ? this.#error(this.#errorText.trim()) : error;
     debugKube(`portforward (SPDY) ${this.#what}: closed ${failure ? failure.message : "cleanly"}`);
-    this.#events.close(failure);
+    this.emitClose(failure);
     if (!this.#socket.destroyed && failure) {
       this.#socket.write(rstStream(DATA_STREAM, CANCEL));
       this.#socket.destroy();

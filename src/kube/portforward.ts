@@ -51,11 +51,10 @@ export async function portForwardTransport(client: KubeClient, opts: PortForward
   return new PortForwardSocket(ws, what, opts);
 }
 
-class PortForwardSocket implements Transport {
+class PortForwardSocket extends TransportEvents implements Transport {
   readonly #ws: WebSocket;
   readonly #what: string;
   readonly #hwm: number;
-  readonly #events = new TransportEvents();
   /** Port-prefix bytes still to skip on each channel. */
   readonly #skip = [PORT_PREFIX, PORT_PREFIX];
   #errorText = "";
@@ -65,6 +64,7 @@ class PortForwardSocket implements Transport {
   #failure: Error | undefined;
 
   constructor(ws: WebSocket, what: string, opts: PortForwardOptions) {
+    super();
     this.#ws = ws;
     this.#what = what;
     this.#hwm = opts.highWaterMark ?? DEFAULT_HWM;
@@ -81,7 +81,7 @@ class PortForwardSocket implements Transport {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#events.closed || this.#ws.readyState !== WebSocket.OPEN) return false;
+    if (this.closeTold || this.#ws.readyState !== WebSocket.OPEN) return false;
     for (let off = 0; off < data.byteLength; off += MAX_STDIN_PAYLOAD)
       this.#ws.send(frame(DATA, data.subarray(off, off + MAX_STDIN_PAYLOAD)));
     if (this.#ws.bufferedAmount <= this.#hwm) return true;
@@ -89,20 +89,8 @@ class PortForwardSocket implements Transport {
     return false;
   }
 
-  onData(listener: (data: Uint8Array) => void): void {
-    this.#events.onData(listener);
-  }
-
-  onDrain(listener: () => void): void {
-    this.#events.onDrain(listener);
-  }
-
-  onClose(listener: (error?: Error) => void): void {
-    this.#events.onClose(listener);
-  }
-
   close(): void {
-    if (this.#events.closed || this.#closedByUs) return;
+    if (this.closeTold || this.#closedByUs) return;
     this.#closedByUs = true;
     if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) this.#ws.close(1000);
   }
@@ -124,14 +112,14 @@ class PortForwardSocket implements Transport {
       debugKube(`portforward ${this.#what}: error ${this.#errorText}`);
       return;
     }
-    this.#events.data(payload);
+    this.emitData(payload);
   }
 
   #pollDrain(): void {
     if (this.#ws.readyState !== WebSocket.OPEN || this.#ws.bufferedAmount <= this.#hwm / 4) {
       clearInterval(this.#drainTimer);
       this.#drainTimer = undefined;
-      if (this.#ws.readyState === WebSocket.OPEN) this.#events.drain();
+      if (this.#ws.readyState === WebSocket.OPEN) this.emitDrain();
     }
   }
 
@@ -144,7 +132,7 @@ class PortForwardSocket implements Transport {
   }
 
   #finish(code: number): void {
-    if (this.#events.closed) return;
+    if (this.closeTold) return;
     clearInterval(this.#pingTimer);
     clearInterval(this.#drainTimer);
     const error = this.#errorText
@@ -153,6 +141,6 @@ class PortForwardSocket implements Transport {
         ? undefined
         : (this.#failure ?? (code === 1000 ? undefined : this.#error(`closed (WebSocket code ${code})`)));
     debugKube(`portforward ${this.#what}: closed (code ${code}) ${error ? error.message : "cleanly"}`);
-    this.#events.close(error);
+    this.emitClose(error);
   }
 }

@@ -1,9 +1,9 @@
 /**
- * The listener side of a Transport (wire/transport.ts), shared by the exec and port-forward transports: bytes
+ * The listener side of a Transport (wire/transport.ts), the base of the exec and port-forward transports: bytes
  * that arrive before anyone listens wait for the first data listener; the close is told once, and also to
- * listeners added after it.
+ * listeners added after it. Subclasses report with the protected `emit*` methods.
  */
-export class TransportEvents {
+export abstract class TransportEvents {
   readonly #data: ((data: Uint8Array) => void)[] = [];
   readonly #drain: (() => void)[] = [];
   readonly #close: ((error?: Error) => void)[] = [];
@@ -11,7 +11,7 @@ export class TransportEvents {
   #closed: { error: Error | undefined } | undefined;
 
   /** The close was told. */
-  get closed(): boolean {
+  protected get closeTold(): boolean {
     return this.#closed !== undefined;
   }
 
@@ -36,17 +36,17 @@ export class TransportEvents {
   }
 
   /** Bytes from the peer. `transient`: the view is valid only now, so bytes kept for later are copied. */
-  data(chunk: Uint8Array, transient = false): void {
+  protected emitData(chunk: Uint8Array, transient = false): void {
     if (this.#data.length === 0) this.#early.push(transient ? Uint8Array.from(chunk) : chunk);
     else for (const l of this.#data) l(chunk);
   }
 
-  drain(): void {
+  protected emitDrain(): void {
     for (const l of this.#drain) l();
   }
 
   /** Tells the close (an error if it failed) once; false if it was told already. */
-  close(error: Error | undefined): boolean {
+  protected emitClose(error: Error | undefined): boolean {
     if (this.#closed) return false;
     this.#closed = { error };
     for (const l of this.#close) error ? l(error) : l();
