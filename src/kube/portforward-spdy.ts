@@ -15,6 +15,7 @@ import type { Transport } from "../../wire/transport";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";
+import type { PortForwardOptions } from "./portforward";
 import { TransportEvents } from "./transport-events";
 import {
   dataFrameHeader,
@@ -42,15 +43,8 @@ const DEFAULT_HWM = 1024 * 1024;
 /** Data frames are cut at this size (their format allows 16 MiB; the server holds a whole frame in memory). */
 const MAX_FRAME_DATA = 256 * 1024;
 
-export interface SpdyPortForwardOptions {
-  namespace?: string;
-  pod: string;
-  port: number;
-  connectTimeoutMs?: number;
-  /** SPDY PING period (keeps idle proxies and load balancers from dropping the connection); 0: off. */
-  pingIntervalMs?: number;
-  highWaterMark?: number;
-}
+/** As for the WebSocket protocol; pings are SPDY PINGs (they keep idle proxies from dropping the connection). */
+export type SpdyPortForwardOptions = PortForwardOptions;
 
 /** Opens the connection; rejects (without a KfwdError's diagnosis) when SPDY is not available this way. */
 export async function spdyPortForwardTransport(client: KubeClient, opts: SpdyPortForwardOptions): Promise<Transport> {

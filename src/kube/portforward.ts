@@ -28,7 +28,7 @@ export interface PortForwardOptions {
   port: number;
   /** Default 30 s. */
   connectTimeoutMs?: number;
-  /** WebSocket ping period; 0 turns pings off. Default 30 s. */
+  /** Ping period (WebSocket or SPDY pings); 0 turns pings off. Default 30 s. */
   pingIntervalMs?: number;
   highWaterMark?: number;
 }
