@@ -63,7 +63,8 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
           `[incoming] needs permissions you lack in namespace "${namespace}": ${denied.join(", ")}. Nothing was changed`,
           "Ask an admin to grant the Role kfwd-incoming of deploy/kfwd-role.yaml; `kfwd doctor <profile>` prints what is missing.",
         );
-      await reapExpired(client, namespace, plan.services, (m) => ctx?.ui.warn(m) ?? process.stderr.write(`${m}\n`));
+      if ((await reapExpired(client, namespace, plan.services, context.warn)) > 0)
+        plan = await planIncoming(client, namespace, context.target, settings, serviceName);
       if (settings.mode === "replace") {
         const held = plan.services.find((s) => s.table && Object.keys(s.table.sessions).length > 0);
         if (held)

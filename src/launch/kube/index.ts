@@ -105,7 +105,9 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
     started++;
     const name = `kfwd-agent-${sessionId}${started > 1 ? `-${started}` : ""}`;
     const context = { client: c, namespace, target: resolved, sessionId, jobName: name, first: started === 1 };
-    const needs = mergeNeeds(await Promise.all(hooks.map((hook) => hook({ ...context, owner: spec.owner }))));
+    const needs = mergeNeeds(
+      await Promise.all(hooks.map((hook) => hook({ ...context, owner: spec.owner, warn: o.warn }))),
+    );
     const common = { client: c, namespace, name, spec, timeoutMs: profile.agent.start_timeout, progress };
     if (placement === "ephemeral" && resolved)
       return startEphemeralAgent({ ...common, target: resolved, warn: o.warn });

@@ -46,6 +46,8 @@ export interface PodNeedsContext {
   /** The first agent pod of the session (a reconnect may start another). */
   first: boolean;
   owner: { name: string; label: string };
+  /** Tell the user something (a kfwd warning line, shown by `kfwd up` too). */
+  warn: (message: string) => void;
 }
 
 export type AgentPodHook = (context: PodNeedsContext) => Promise<AgentPodNeeds>;

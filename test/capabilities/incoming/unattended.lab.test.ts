@@ -1,0 +1,272 @@
+/**
+ * What restores an [incoming] session's changes when kfwd cannot, on the lab, as the restricted user:
+ * - the laptop goes offline: kfwd is stopped (SIGSTOP: its sockets stay open, the tunnel just carries nothing),
+ *   and the agent pod gives the Service (steal) or the replica count (replace) back by itself once its idle
+ *   timeout passes — within the 30 s the README promises — and the session's objects are then removed;
+ * - the agent pod itself dies (deleted with grace period 0 while kfwd is stopped, so nobody restores): the next
+ *   kfwd taking the Service reaps the dead session's entry, since its Lease went with its Job.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { apiPath } from "../../../src/kube/api-path";
+import { isKubeApiError } from "../../../src/kube/index";
+import { KFWD, kfwd as run } from "../../helpers/kfwd";
+import { labProfile, requireLabOrSkip } from "../../helpers/lab";
+import { createRunningPod, idlePod, waitDeploymentReady } from "../../helpers/lab-objects";
+import { createTestApp, type TestApp } from "../../helpers/testapp";
+
+const lab = requireLabOrSkip();
+const name = `ku-${Date.now().toString(36)}`;
+const client = `${name}-client`;
+const STATE = mkdtempSync(join(tmpdir(), "kfwd-unattended-state-"));
+const kfwd = (args: string[], options: { timeoutMs?: number } = {}) =>
+  run(args, { ...options, env: { XDG_RUNTIME_DIR: STATE } });
+
+/** The README's promise: everything is back within 30 s of kfwd being gone. */
+const PROMISED_MS = 30_000;
+
+interface Meta {
+  metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string };
+}
+interface Svc extends Meta {
+  spec: { selector?: Record<string, string> };
+}
+interface Deployment extends Meta {
+  spec: { replicas: number };
+}
+
+/** Polls `check` until it holds; the time it took, or an error naming `what` after `timeoutMs`. */
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  while (!(await check())) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not after ${timeoutMs} ms`);
+    await Bun.sleep(200);
+  }
+  return performance.now() - t0;
+}
+
+describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on the lab", () => {
+  let app: TestApp;
+  let hosts: Array<{ stop(closeActive?: boolean): void }> = [];
+  let profiles: string[] = [];
+  /** kfwd processes a test stopped: killed after it whatever happened. */
+  const stopped: number[] = [];
+  const ns = lab!.namespace;
+
+  const hostApp = (tag: string): number => {
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (req) => new Response(`${tag} ${new URL(req.url).pathname}\n`),
+    });
+    hosts.push(server);
+    return server.port as number;
+  };
+  const profile = (incoming: string): string => {
+    const path = labProfile(lab!, `service = "${name}"`, "");
+    writeFileSync(path, `${readFileSync(path, "utf8")}[incoming]\n${incoming}\n`);
+    profiles.push(path);
+    return path;
+  };
+  const up = async (path: string) => {
+    const r = await kfwd(["up", path], { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
+    return r;
+  };
+  const pidOf = async (path: string): Promise<number> => {
+    const r = await kfwd(["status", "--json"]);
+    const parsed = JSON.parse(r.stdout) as unknown;
+    const list = (Array.isArray(parsed) ? parsed : (parsed as { sessions: unknown[] }).sessions) as Array<{
+      profile: string;
+      pid: number;
+    }>;
+    const found = list.find((s) => s.profile === path);
+    if (!found) throw new Error(`no session for ${path}: ${r.stdout}`);
+    return found.pid;
+  };
+  /** The laptop vanishes: kfwd stops where it is, every socket open, nothing sent or read any more. */
+  const goOffline = async (path: string): Promise<number> => {
+    const pid = await pidOf(path);
+    process.kill(pid, "SIGSTOP");
+    stopped.push(pid);
+    return pid;
+  };
+
+  const get = async (path: string): Promise<string> => {
+    const p = Bun.spawn(
+      [
+        lab!.kubectl,
+        "--kubeconfig",
+        lab!.admin,
+        "-n",
+        ns,
+        "exec",
+        client,
+        "--",
+        "bun",
+        "-e",
+        `const r=await fetch("http://${name}:8080${path}",{headers:{connection:"close"}});process.stdout.write(await r.text())`,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
+    if (code !== 0) throw new Error(`in-cluster client failed (${code}): ${err}`);
+    return out;
+  };
+
+  const servicePath = () => apiPath({ resource: "services", namespace: ns, name });
+  const deploymentPath = () => apiPath({ group: "apps", resource: "deployments", namespace: ns, name });
+  const service = () => app.admin.get<Svc>(servicePath());
+  const deployment = () => app.admin.get<Deployment>(deploymentPath());
+  const intercept = async () => (await service()).metadata.annotations?.["kfwd.dev/intercept"];
+  const selectorRestored = async () => {
+    const s = await service();
+    return (
+      JSON.stringify(s.spec.selector) === JSON.stringify({ app: name }) &&
+      !s.metadata.annotations?.["kfwd.dev/intercept"]
+    );
+  };
+  const replicasRestored = async () => {
+    const d = await deployment();
+    return d.spec.replicas === 2 && !d.metadata.annotations?.["kfwd.dev/replaced-by"];
+  };
+  /** The session of the one kfwd holding the Service (steal) or the workload (replace). */
+  const sessionOf = async (mode: string): Promise<string> => {
+    if (mode === "replace") return (await deployment()).metadata.annotations?.["kfwd.dev/replaced-by"] ?? "";
+    const table = JSON.parse((await intercept()) ?? "{}") as { sessions?: Record<string, unknown> };
+    return Object.keys(table.sessions ?? {})[0] ?? "";
+  };
+
+  const sessionKinds = [
+    { group: "batch", resource: "jobs" },
+    { resource: "pods" },
+    { resource: "serviceaccounts" },
+    { group: "rbac.authorization.k8s.io", resource: "roles" },
+    { group: "rbac.authorization.k8s.io", resource: "rolebindings" },
+    { group: "coordination.k8s.io", resource: "leases" },
+    { resource: "services" },
+  ];
+  /** Every object the session made that is still there ("jobs/kfwd-agent-…"). */
+  const leftovers = async (session: string): Promise<string[]> => {
+    const lists = await Promise.all(
+      sessionKinds.map(async (k) => {
+        const list = await app.admin.list<Meta>(apiPath({ ...k, namespace: ns }), {
+          labelSelector: `kfwd.dev/session=${session}`,
+        });
+        return list.items.map((o) => `${k.resource}/${o.metadata.name}`);
+      }),
+    );
+    return lists.flat();
+  };
+  const nothingLeft = async (session: string): Promise<number> => {
+    let left: string[] = [];
+    return waitFor(
+      `objects of session ${session} still there (${left.join(", ")})`,
+      async () => (left = await leftovers(session)).length === 0,
+      60_000,
+    );
+  };
+
+  beforeAll(async () => {
+    app = await createTestApp(lab!, name);
+    await createRunningPod(app.admin, ns, idlePod(client));
+  }, 180_000);
+
+  afterEach(async () => {
+    for (const pid of stopped.splice(0)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+    await Promise.all(profiles.map((p) => kfwd(["down", p])));
+    for (const h of hosts) h.stop(true);
+    profiles = [];
+    hosts = [];
+  }, 60_000);
+
+  afterAll(async () => {
+    await kfwd(["down", "--all"]);
+    await app?.admin.delete(apiPath({ resource: "pods", namespace: ns, name: client }), { ignoreNotFound: true });
+    await app?.remove();
+    rmSync(STATE, { recursive: true, force: true });
+  }, 120_000);
+
+  test.each(["steal", "replace"])(
+    "%s: laptop offline (kfwd stopped, sockets open): the agent restores after its idle timeout, nothing is left",
+    async (mode) => {
+      const port = hostApp("laptop");
+      const path = profile(`mode = "${mode}"\nports = ["8080:${port}"]`);
+      await up(path);
+      expect(await get("/before")).toBe("laptop /before\n");
+      const session = await sessionOf(mode);
+      expect(session).not.toBe("");
+
+      const pid = await goOffline(path);
+      const restored = mode === "replace" ? replicasRestored : selectorRestored;
+      const restoreMs = await waitFor(`${mode} restored after kfwd stopped`, restored, PROMISED_MS);
+      process.kill(pid, "SIGKILL");
+      const goneMs = (await nothingLeft(session)) + restoreMs;
+      console.log(
+        `${mode}, kfwd stopped: restored after ${Math.round(restoreMs)} ms, session's objects gone after ${Math.round(goneMs)} ms`,
+      );
+      if (mode === "replace") await waitDeploymentReady(app.admin, ns, name, 2);
+      expect(await get("/hello")).toStartWith(`hello from ${name}-`);
+    },
+    120_000,
+  );
+
+  test("steal: the agent pod deleted with grace period 0 while kfwd is stopped: the next kfwd restores the Service", async () => {
+    const path = profile(`mode = "steal"\nports = ["8080:${hostApp("gone")}"]`);
+    await up(path);
+    const session = await sessionOf("steal");
+    const pid = await goOffline(path);
+    const podsPath = apiPath({ resource: "pods", namespace: ns });
+    const agentPods = async () =>
+      (await app.admin.list<Meta>(podsPath, { labelSelector: `kfwd.dev/session=${session}` })).items;
+    for (const pod of await agentPods())
+      await app.admin.delete(apiPath({ resource: "pods", namespace: ns, name: pod.metadata.name }), {
+        query: { gracePeriodSeconds: 0 },
+      });
+    // Once its pod is gone the agent cannot restore any more; killing kfwd before would let it.
+    await waitFor("agent pod gone", async () => (await agentPods()).length === 0, 60_000);
+    process.kill(pid, "SIGKILL");
+    // Nobody restored: the Service selects an agent that is no more, and the Lease went with the agent's Job.
+    expect((await service()).spec.selector).toEqual({ [`intercept.kfwd.dev/${name}`]: "true" });
+    await waitFor(
+      "the dead session's Lease removed with its Job",
+      async () => {
+        try {
+          await app.admin.get(
+            apiPath({
+              group: "coordination.k8s.io",
+              resource: "leases",
+              namespace: ns,
+              name: `kfwd-incoming-${session}`,
+            }),
+          );
+          return false;
+        } catch (e) {
+          if (isKubeApiError(e, 404)) return true;
+          throw e;
+        }
+      },
+      60_000,
+    );
+
+    const later = profile(`mode = "steal"\nports = ["8080:${hostApp("later")}"]`);
+    const r = await up(later);
+    expect(r.stderr).toContain(`Restored Service ${name} for session ${session}`);
+    expect(await get("/hello")).toBe("later /hello\n");
+    expect(Object.keys(JSON.parse((await intercept()) ?? "{}").sessions)).not.toContain(session);
+    expect((await kfwd(["down", later])).code).toBe(0);
+    expect(await selectorRestored()).toBe(true);
+    expect(await get("/hello")).toStartWith(`hello from ${name}-`);
+    expect(await nothingLeft(session)).toBeGreaterThanOrEqual(0);
+  }, 120_000);
+});
