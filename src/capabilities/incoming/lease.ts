@@ -50,7 +50,11 @@ interface Lease {
  * A session's lease: "alive" while renewed, "expired" once not renewed for its duration, "gone" when deleted —
  * the garbage collector removes it with the session's last agent Job, so the session has no agent left.
  */
-async function leaseState(client: KubeClient, namespace: string, name: string): Promise<"alive" | "expired" | "gone"> {
+export async function leaseState(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<"alive" | "expired" | "gone"> {
   try {
     const lease = await client.get<Lease>(leasesPath(namespace, name));
     const renewed = Date.parse(lease.spec?.renewTime ?? lease.metadata.creationTimestamp ?? "");

@@ -221,52 +221,104 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
     120_000,
   );
 
-  test("steal: the agent pod deleted with grace period 0 while kfwd is stopped: the next kfwd restores the Service", async () => {
-    const path = profile(`mode = "steal"\nports = ["8080:${hostApp("gone")}"]`);
-    await up(path);
-    const session = await sessionOf("steal");
-    const pid = await goOffline(path);
-    const podsPath = apiPath({ resource: "pods", namespace: ns });
-    const agentPods = async () =>
-      (await app.admin.list<Meta>(podsPath, { labelSelector: `kfwd.dev/session=${session}` })).items;
-    for (const pod of await agentPods())
+  const agentPods = async (session: string) =>
+    (
+      await app.admin.list<Meta>(apiPath({ resource: "pods", namespace: ns }), {
+        labelSelector: `kfwd.dev/session=${session}`,
+      })
+    ).items;
+  /** The agent pod deleted at once (grace period 0): its agent dies without restoring anything. */
+  const deleteAgentPods = async (session: string): Promise<string[]> => {
+    const pods = await agentPods(session);
+    for (const pod of pods)
       await app.admin.delete(apiPath({ resource: "pods", namespace: ns, name: pod.metadata.name }), {
         query: { gracePeriodSeconds: 0 },
       });
-    // Once its pod is gone the agent cannot restore any more; killing kfwd before would let it.
-    await waitFor("agent pod gone", async () => (await agentPods()).length === 0, 60_000);
-    process.kill(pid, "SIGKILL");
-    // Nobody restored: the Service selects an agent that is no more, and the Lease went with the agent's Job.
-    expect((await service()).spec.selector).toEqual({ [`intercept.kfwd.dev/${name}`]: "true" });
+    return pods.map((p) => p.metadata.name);
+  };
+  const leasePath = (session: string) =>
+    apiPath({ group: "coordination.k8s.io", resource: "leases", namespace: ns, name: `kfwd-incoming-${session}` });
+  const exists = async (path: string): Promise<boolean> => {
+    try {
+      await app.admin.get(path);
+      return true;
+    } catch (e) {
+      if (isKubeApiError(e, 404)) return false;
+      throw e;
+    }
+  };
+
+  test.each(["steal", "replace"])(
+    "%s: the agent pod deleted with grace period 0 while kfwd is stopped: the next kfwd restores what it took",
+    async (mode) => {
+      const path = profile(`mode = "${mode}"\nports = ["8080:${hostApp("gone")}"]`);
+      await up(path);
+      const session = await sessionOf(mode);
+      const pid = await goOffline(path);
+      await deleteAgentPods(session);
+      // Once its pod is gone the agent cannot restore any more; killing kfwd before would let it.
+      await waitFor("agent pod gone", async () => (await agentPods(session)).length === 0, 60_000);
+      process.kill(pid, "SIGKILL");
+      // Nobody restored; the session's Lease goes with the agent's Job.
+      if (mode === "replace") expect((await deployment()).spec.replicas).toBe(0);
+      else expect((await service()).spec.selector).toEqual({ [`intercept.kfwd.dev/${name}`]: "true" });
+      await waitFor(
+        "the dead session's Lease removed with its Job",
+        async () => !(await exists(leasePath(session))),
+        60_000,
+      );
+
+      const later = profile(`mode = "${mode}"\nports = ["8080:${hostApp("later")}"]`);
+      const r = await up(later);
+      expect(r.stderr).toContain(
+        mode === "replace"
+          ? `Restored deployments/${name} to 2 replicas for session ${session}`
+          : `Restored Service ${name} for session ${session}`,
+      );
+      expect(await get("/hello")).toBe("later /hello\n");
+      expect((await kfwd(["down", later])).code).toBe(0);
+      expect(await (mode === "replace" ? replicasRestored() : selectorRestored())).toBe(true);
+      if (mode === "replace") await waitDeploymentReady(app.admin, ns, name, 2);
+      expect(await get("/hello")).toStartWith(`hello from ${name}-`);
+      expect(await nothingLeft(session)).toBeGreaterThanOrEqual(0);
+    },
+    120_000,
+  );
+
+  test("steal: kfwd reconnects to a new agent pod; the session's Lease outlives the first pod's Job", async () => {
+    const path = profile(`mode = "steal"\nports = ["8080:${hostApp("first")}"]`);
+    await up(path);
+    const session = await sessionOf("steal");
+    const jobs = async () =>
+      (
+        await app.admin.list<Meta>(apiPath({ group: "batch", resource: "jobs", namespace: ns }), {
+          labelSelector: `kfwd.dev/session=${session}`,
+        })
+      ).items.map((j) => j.metadata.name);
+    const [first] = await jobs();
+    await deleteAgentPods(session);
+    // kfwd runs on: it starts a second agent pod, which takes the Service again, and the first Job goes (with
+    // what it alone owns: its service account).
     await waitFor(
-      "the dead session's Lease removed with its Job",
+      "a second agent Job, and the first one removed with its objects",
       async () => {
-        try {
-          await app.admin.get(
-            apiPath({
-              group: "coordination.k8s.io",
-              resource: "leases",
-              namespace: ns,
-              name: `kfwd-incoming-${session}`,
-            }),
-          );
-          return false;
-        } catch (e) {
-          if (isKubeApiError(e, 404)) return true;
-          throw e;
-        }
+        const now = await jobs();
+        const sa = apiPath({ resource: "serviceaccounts", namespace: ns, name: first ?? "" });
+        return now.length === 1 && now[0] !== first && !(await exists(sa));
       },
+      90_000,
+    );
+    await waitFor(
+      "the host answering again",
+      async () => (await get("/hello").catch(() => "")) === "first /hello\n",
       60_000,
     );
-
-    const later = profile(`mode = "steal"\nports = ["8080:${hostApp("later")}"]`);
-    const r = await up(later);
-    expect(r.stderr).toContain(`Restored Service ${name} for session ${session}`);
-    expect(await get("/hello")).toBe("later /hello\n");
-    expect(Object.keys(JSON.parse((await intercept()) ?? "{}").sessions)).not.toContain(session);
-    expect((await kfwd(["down", later])).code).toBe(0);
-    expect(await selectorRestored()).toBe(true);
-    expect(await get("/hello")).toStartWith(`hello from ${name}-`);
-    expect(await nothingLeft(session)).toBeGreaterThanOrEqual(0);
-  }, 120_000);
+    expect(await exists(leasePath(session))).toBe(true);
+    // The session lives: another kfwd may not take its Service (it would, were its Lease gone).
+    const other = profile(`mode = "steal"\nports = ["8080:${hostApp("other")}"]`);
+    const r = await kfwd(["up", other], { timeoutMs: 120_000 });
+    expect(r.stderr).toContain(`already intercepted by session ${session}`);
+    expect(r.code).not.toBe(0);
+    expect(await get("/hello")).toBe("first /hello\n");
+  }, 180_000);
 });
