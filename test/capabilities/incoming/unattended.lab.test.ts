@@ -4,7 +4,9 @@
  *   and the agent pod gives the Service (steal) or the replica count (replace) back by itself once its idle
  *   timeout passes — within the 30 s the README promises — and the session's objects are then removed;
  * - the agent pod itself dies (deleted with grace period 0 while kfwd is stopped, so nobody restores): the next
- *   kfwd taking the Service reaps the dead session's entry, since its Lease went with its Job.
+ *   kfwd with [incoming] restores what it took (its Service entry, or its workload's replica count, before
+ *   resolving its own target), since the session's Lease went with the agent's Job;
+ * - kfwd reconnects to a new agent pod: the Lease outlives the first pod's Job, so the session is not reaped.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
