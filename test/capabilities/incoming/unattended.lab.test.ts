@@ -2,7 +2,7 @@
  * What restores an [incoming] session's changes when kfwd cannot, on the lab, as the restricted user:
  * - the laptop goes offline: kfwd is stopped (SIGSTOP: its sockets stay open, the tunnel just carries nothing),
  *   and the agent pod gives the Service (steal) or the replica count (replace) back by itself once its idle
- *   timeout passes — within the 30 s the README promises — and the session's objects are then removed;
+ *   timeout (10 s) passes — asserted within 30 s of the stop — and the session's objects are then removed;
  * - the agent pod itself dies (deleted with grace period 0 while kfwd is stopped, so nobody restores): the next
  *   kfwd with [incoming] restores what it took (its Service entry, or its workload's replica count, before
  *   resolving its own target), since the session's Lease went with the agent's Job;
