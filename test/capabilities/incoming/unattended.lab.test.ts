@@ -3,6 +3,7 @@
  * - the laptop goes offline: kfwd is stopped (SIGSTOP: its sockets stay open, the tunnel just carries nothing),
  *   and the agent pod gives the Service (steal) or the replica count (replace) back by itself once its idle
  *   timeout (10 s) passes — asserted within 30 s of the stop — and the session's objects are then removed;
+ *   when the laptop comes back (SIGCONT), kfwd starts a new agent pod and the session goes on;
  * - the agent pod itself dies (deleted with grace period 0 while kfwd is stopped, so nobody restores): the next
  *   kfwd with [incoming] restores what it took (its Service entry, or its workload's replica count, before
  *   resolving its own target), since the session's Lease went with the agent's Job;
@@ -94,6 +95,12 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
     process.kill(pid, "SIGSTOP");
     stopped.push(pid);
     return pid;
+  };
+
+  /** The laptop is gone for good: kfwd is killed where it stopped (and forgotten: its pid may be reused). */
+  const killStopped = (pid: number): void => {
+    process.kill(pid, "SIGKILL");
+    stopped.splice(stopped.indexOf(pid), 1);
   };
 
   const get = async (path: string): Promise<string> => {
@@ -200,7 +207,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
   }, 120_000);
 
   test.each(["steal", "replace"])(
-    "%s: laptop offline (kfwd stopped, sockets open): the agent restores after its idle timeout, nothing is left",
+    "%s: laptop offline (kfwd stopped, sockets open): the agent restores after its idle timeout, nothing is left; steal: back online, the session resumes",
     async (mode) => {
       const port = hostApp("laptop");
       const path = profile(`mode = "${mode}"\nports = ["8080:${port}"]`);
@@ -212,13 +219,24 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
       const pid = await goOffline(path);
       const restored = mode === "replace" ? replicasRestored : selectorRestored;
       const restoreMs = await waitFor(`${mode} restored after kfwd stopped`, restored, PROMISED_MS);
-      process.kill(pid, "SIGKILL");
       const goneMs = (await nothingLeft(session)) + restoreMs;
       console.log(
         `${mode}, kfwd stopped: restored after ${Math.round(restoreMs)} ms, session's objects gone after ${Math.round(goneMs)} ms`,
       );
       if (mode === "replace") await waitDeploymentReady(app.admin, ns, name, 2);
       expect(await get("/hello")).toStartWith(`hello from ${name}-`);
+      if (mode === "steal") {
+        // The laptop comes back: kfwd reconnects to a new agent pod, which takes the Service again.
+        process.kill(pid, "SIGCONT");
+        await waitFor(
+          "the host answering after SIGCONT",
+          async () => (await get("/back").catch(() => "")) === "laptop /back\n",
+          60_000,
+        );
+        expect((await kfwd(["down", path])).code).toBe(0);
+        expect(await selectorRestored()).toBe(true);
+        stopped.splice(stopped.indexOf(pid), 1);
+      } else killStopped(pid);
     },
     120_000,
   );
@@ -260,7 +278,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
       await deleteAgentPods(session);
       // Once its pod is gone the agent cannot restore any more; killing kfwd before would let it.
       await waitFor("agent pod gone", async () => (await agentPods(session)).length === 0, 60_000);
-      process.kill(pid, "SIGKILL");
+      killStopped(pid);
       // Nobody restored; the session's Lease goes with the agent's Job.
       if (mode === "replace") expect((await deployment()).spec.replicas).toBe(0);
       else expect((await service()).spec.selector).toEqual({ [`intercept.kfwd.dev/${name}`]: "true" });
