@@ -207,7 +207,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
   }, 120_000);
 
   test.each(["steal", "replace"])(
-    "%s: laptop offline (kfwd stopped, sockets open): the agent restores after its idle timeout, nothing is left; steal: back online, the session resumes",
+    "%s: laptop offline (kfwd stopped, sockets open): the agent restores after its idle timeout, nothing is left (steal: then back online, the session resumes)",
     async (mode) => {
       const port = hostApp("laptop");
       const path = profile(`mode = "${mode}"\nports = ["8080:${port}"]`);
