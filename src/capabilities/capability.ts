@@ -6,7 +6,7 @@
  */
 import type { IncomingOpen } from "../../wire/index";
 import type { EnvStage } from "../env/pipeline";
-import type { AgentPodHook } from "../launch/kube/pod-needs";
+import type { AgentPodHook, BeforeTargetHook } from "../launch/kube/pod-needs";
 import type { Tunnel } from "../session/tunnel";
 import type { Ui } from "../ui/log";
 
@@ -43,6 +43,8 @@ export interface Capability {
    * long as the agent). Asked before each agent pod is created; a capability with this gets an agent pod.
    */
   readonly agentPod?: AgentPodHook;
+  /** Cluster targets: run once before the target is resolved (incoming: restore what dead sessions left). */
+  readonly beforeTarget?: BeforeTargetHook;
   /** Start what lives on the host (listeners, servers). The tunnel is up; its first connect hooks have run. */
   start(context: CapabilityContext): Promise<void>;
   /**

@@ -381,7 +381,7 @@ export const profileSchema = {
   ),
 
   incoming: table(
-    "The cluster's traffic reaching this machine. Set `mode` to turn it on; the Services concerned are `[target] service`, or every Service whose selector matches the target pod. Only Kubernetes objects change (a Service's selector, a workload's replicas), each recorded on the object and restored at the end — within seconds after a crash, by the agent pod itself.",
+    "The cluster's traffic reaching this machine. Set `mode` to turn it on; the Services concerned are `[target] service`, or every Service whose selector matches the target pod. Only Kubernetes objects change (a Service's selector, a workload's replicas), each recorded on the object and restored at the end — by the agent pod itself within a second after a crash, ~10 s after the laptop went offline; by the next kfwd with [incoming] in the namespace if the agent pod died too.",
     {
       mode: oneOf(["steal", "mirror", "replace"] as const, {
         optional: true,

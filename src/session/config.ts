@@ -23,7 +23,8 @@ function launcherFor(profile: Profile, ui: Ui, capabilities: readonly Capability
   if (target.kind === "local")
     return localLauncher({ netns: target.netns, idleTimeoutMs: profile.agent.idle_timeout, onAgentLog });
   const podHooks = capabilities.flatMap((c) => (c.agentPod ? [c.agentPod] : []));
-  return kubeLauncher({ profile, warn: (m) => ui.warn(m), onAgentLog, podHooks });
+  const beforeTarget = capabilities.flatMap((c) => (c.beforeTarget ? [c.beforeTarget] : []));
+  return kubeLauncher({ profile, warn: (m) => ui.warn(m), onAgentLog, podHooks, beforeTarget });
 }
 
 /**

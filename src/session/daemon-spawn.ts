@@ -96,12 +96,13 @@ export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 function logFollower(path: string, ui: Ui): () => void {
   let shown = 0;
   return () => {
-    if (ui.verbosity === "quiet") return;
     const text = readOr(path);
     const complete = text.lastIndexOf("\n") + 1;
     if (complete <= shown) return;
     for (const line of text.slice(shown, complete).split("\n")) {
-      if (line.startsWith("kfwd [") || line.startsWith("kfwd: warning:")) process.stderr.write(`${line}\n`);
+      // Warnings are shown even when quiet (not a terminal), as Ui.warn does in the foreground.
+      if (line.startsWith("kfwd: warning:") || (line.startsWith("kfwd [") && ui.verbosity !== "quiet"))
+        process.stderr.write(`${line}\n`);
     }
     shown = complete;
   };

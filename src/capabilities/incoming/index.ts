@@ -24,6 +24,7 @@ import type { Tunnel } from "../../session/tunnel";
 import type { Capability, CapabilityContext, CapabilityReport } from "../capability";
 import { leaseName, leaseObject, leasesPath, reapExpired, RENEW_MS, renewLease } from "./lease";
 import { hpasOf, type IncomingPlan, neededPermissions, planIncoming } from "./plan";
+import { reapReplaced } from "./reap-replaced";
 import { type IncomingSettings, incomingSettings } from "./settings";
 
 export function incomingFor(profile: Profile): Capability | undefined {
@@ -63,7 +64,8 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
           `[incoming] needs permissions you lack in namespace "${namespace}": ${denied.join(", ")}. Nothing was changed`,
           "Ask an admin to grant the Role kfwd-incoming of deploy/kfwd-role.yaml; `kfwd doctor <profile>` prints what is missing.",
         );
-      await reapExpired(client, namespace, plan.services, (m) => ctx?.ui.warn(m) ?? process.stderr.write(`${m}\n`));
+      if ((await reapExpired(client, namespace, plan.services, context.warn)) > 0)
+        plan = await planIncoming(client, namespace, context.target, settings, serviceName);
       if (settings.mode === "replace") {
         const held = plan.services.find((s) => s.table && Object.keys(s.table.sessions).length > 0);
         if (held)
@@ -192,6 +194,16 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
   const startOnAgent = async (tunnel: Tunnel): Promise<void> => {
     if (!plan || !cluster) throw new Error("incoming: the agent pod was not prepared");
     const { context, origins } = cluster;
+    // Renewed from here on, not only once the session has started: the agent records what it takes during
+    // incomingStart, and a Lease that looked expired then (a slow pod start) would let another kfwd undo it.
+    const { client, namespace, sessionId } = context;
+    const renew = (): Promise<void> =>
+      renewLease(client, namespace, sessionId).then(
+        () => {},
+        (e: Error) => ctx?.log(`lease: ${e.message}`),
+      );
+    await renew();
+    renewTimer ??= setInterval(renew, RENEW_MS);
     await tunnel.call("incomingStart", {
       namespace: context.namespace,
       session: context.sessionId,
@@ -267,6 +279,7 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
     name: "incoming",
     streamKinds: [INCOMING_KIND],
     agentPod,
+    beforeTarget: async (context) => void (await reapReplaced(context)),
     async start(context) {
       ctx = context;
       if (!cluster)
@@ -275,10 +288,6 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
           `${settings.profilePath}: [incoming] needs a cluster target`,
           "Remove local = true from [target], or remove [incoming].",
         );
-      const { client, namespace, sessionId } = cluster.context;
-      renewTimer = setInterval(() => {
-        renewLease(client, namespace, sessionId).catch((e: Error) => context.log(`lease: ${e.message}`));
-      }, RENEW_MS);
       statsTimer = setInterval(() => {
         context.tunnel
           .call("incomingStats", {})

@@ -46,33 +46,46 @@ interface Lease {
   metadata: { creationTimestamp?: string };
 }
 
-/** Whether a session's lease still runs; a missing lease is expired (its agent pod, its owner, is gone). */
-async function leaseAlive(client: KubeClient, namespace: string, name: string): Promise<boolean> {
+/**
+ * A session's lease: "alive" while renewed, "expired" once not renewed for its duration, "gone" when deleted —
+ * the garbage collector removes it with the session's last agent Job, so the session has no agent left.
+ */
+export async function leaseState(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<"alive" | "expired" | "gone"> {
   try {
     const lease = await client.get<Lease>(leasesPath(namespace, name));
     const renewed = Date.parse(lease.spec?.renewTime ?? lease.metadata.creationTimestamp ?? "");
     const seconds = lease.spec?.leaseDurationSeconds ?? LEASE_SECONDS;
-    return Number.isFinite(renewed) && Date.now() < renewed + seconds * 1000;
+    return Number.isFinite(renewed) && Date.now() < renewed + seconds * 1000 ? "alive" : "expired";
   } catch (e) {
-    if (isKubeApiError(e, 404)) return false;
+    if (isKubeApiError(e, 404)) return "gone";
     throw e;
   }
 }
 
-/** Removes expired sessions from the planned Services' tables (restoring a Service left with none). */
+/**
+ * Removes dead sessions from the planned Services' tables (restoring a Service left with none); how many it
+ * removed.
+ */
 export async function reapExpired(
   client: KubeClient,
   namespace: string,
   services: readonly PlannedService[],
   note: (message: string) => void,
-): Promise<void> {
+): Promise<number> {
+  let reaped = 0;
   for (const s of services) {
     if (!s.table) continue;
     for (const [id, entry] of Object.entries(s.table.sessions)) {
-      // An entry younger than a lease period may belong to a session still starting (its Lease comes first,
-      // but be generous about clocks).
-      if (Date.now() - Date.parse(entry.since) < LEASE_SECONDS * 1000) continue;
-      if (await leaseAlive(client, namespace, entry.lease)) continue;
+      const state = await leaseState(client, namespace, entry.lease);
+      if (state === "alive") continue;
+      // The Lease exists before the agent writes its entry, so a gone one ends the session at once. An expired
+      // one may belong to a session still starting (kfwd renews once the agent has started): an entry younger
+      // than a lease period is left alone (the agent's clock wrote `since`: be generous about clocks).
+      if (state === "expired" && Date.now() - Date.parse(entry.since) < LEASE_SECONDS * 1000) continue;
       const path = apiPath({ resource: "services", namespace, name: s.name });
       for (let attempt = 0; attempt < 10; attempt++) {
         const svc = await client.get<KubeService>(path);
@@ -80,7 +93,10 @@ export async function reapExpired(
         if (!next) break;
         try {
           await client.replace(path, next);
-          note(`Restored Service ${s.name} for session ${id} (${entry.owner}), whose lease expired`);
+          reaped++;
+          note(
+            `Restored Service ${s.name} for session ${id} (${entry.owner}), ${state === "gone" ? "whose agent is gone (its Lease went with its Job)" : "whose lease expired"}`,
+          );
           break;
         } catch (e) {
           if (!isKubeApiError(e, 409)) throw e;
@@ -88,4 +104,5 @@ export async function reapExpired(
       }
     }
   }
+  return reaped;
 }

@@ -21,7 +21,7 @@ import { removeSessionJobs, startPodAgent } from "./job";
 import { agentTransport } from "../../transport/exec";
 import { portForwardLink } from "../../transport/portforward";
 import { resolveTarget, type ClusterTarget } from "./resolve";
-import { type AgentPodHook, mergeNeeds } from "./pod-needs";
+import { type AgentPodHook, type BeforeTargetHook, mergeNeeds } from "./pod-needs";
 import { KfwdError } from "../../errors";
 import type { AgentConnection, AgentLauncher } from "../types";
 
@@ -46,6 +46,8 @@ export interface KubeTargetOptions {
   onAgentLog: (line: string) => void;
   /** Capabilities that need things of the agent's pod (incoming traffic): they get a pod of their own. */
   podHooks?: readonly AgentPodHook[];
+  /** Run before the session's first target resolution. */
+  beforeTarget?: readonly BeforeTargetHook[];
 }
 
 export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
@@ -68,6 +70,8 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
 
   const startHome = async (c: KubeClient, progress: (s: string) => void): Promise<AgentHome> => {
     const namespace = c.namespace;
+    if (started === 0)
+      for (const hook of o.beforeTarget ?? []) await hook({ client: c, namespace, warn: o.warn, progress });
     const resolved = target.kind === "none" ? undefined : await resolveTarget(c, namespace, target as ClusterTarget);
     if (resolved) progress(`Target: ${resolved.description} in namespace ${namespace}`);
     const hooks = o.podHooks ?? [];
@@ -105,7 +109,9 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
     started++;
     const name = `kfwd-agent-${sessionId}${started > 1 ? `-${started}` : ""}`;
     const context = { client: c, namespace, target: resolved, sessionId, jobName: name, first: started === 1 };
-    const needs = mergeNeeds(await Promise.all(hooks.map((hook) => hook({ ...context, owner: spec.owner }))));
+    const needs = mergeNeeds(
+      await Promise.all(hooks.map((hook) => hook({ ...context, owner: spec.owner, warn: o.warn }))),
+    );
     const common = { client: c, namespace, name, spec, timeoutMs: profile.agent.start_timeout, progress };
     if (placement === "ephemeral" && resolved)
       return startEphemeralAgent({ ...common, target: resolved, warn: o.warn });

@@ -49,6 +49,9 @@ export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
           object.created?.(made);
         } catch (e) {
           if (!(object.mayExist && isKubeApiError(e, 409))) throw e;
+          // Made by an earlier agent Job of this session (the Lease, after a reconnect): owned by this one too,
+          // else the garbage collector removes it with the earlier Job while the session still runs.
+          await addOwner(o.client, `${object.path}/${String(meta.name)}`, owner);
         }
       }
       if (o.needs.serviceAccount) await o.client.patch(jobs(o.namespace, o.name), { spec: { suspend: false } });
@@ -89,6 +92,25 @@ export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
     alive: () => containerRunning(o.client, o.namespace, podName),
     remove: () => deleteJob(o.client, o.namespace, o.name),
   };
+}
+
+type Owner = { apiVersion: string; kind: string; name: string; uid: string };
+
+/** Adds an owner reference (with the read resourceVersion: a conflict reads again). */
+async function addOwner(client: KubeClient, path: string, owner: Owner): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await client.get<{ metadata: { resourceVersion?: string; ownerReferences?: Owner[] } }>(path);
+    const owners = current.metadata.ownerReferences ?? [];
+    if (owners.some((r) => r.uid === owner.uid)) return;
+    try {
+      await client.patch(path, {
+        metadata: { resourceVersion: current.metadata.resourceVersion, ownerReferences: [...owners, owner] },
+      });
+      return;
+    } catch (e) {
+      if (!isKubeApiError(e, 409) || attempt >= 10) throw e;
+    }
+  }
 }
 
 export async function containerRunning(

@@ -20,7 +20,7 @@ export interface OwnedObject {
   body: Record<string, unknown>;
   /** Told what the API server made of it (a Service's clusterIP). */
   created?: (object: Record<string, unknown>) => void;
-  /** Already there (409) is fine: e.g. the session's Lease after a reconnect. */
+  /** Already there (409) is fine: the session's Lease after a reconnect (the new Job becomes an owner too). */
   mayExist?: boolean;
 }
 
@@ -46,9 +46,22 @@ export interface PodNeedsContext {
   /** The first agent pod of the session (a reconnect may start another). */
   first: boolean;
   owner: { name: string; label: string };
+  /** Tell the user something (a kfwd warning line, shown by `kfwd up` too). */
+  warn: (message: string) => void;
 }
 
 export type AgentPodHook = (context: PodNeedsContext) => Promise<AgentPodNeeds>;
+
+/**
+ * Run once per session before the target is resolved: repairs that the target may depend on (a workload a
+ * dead session scaled to 0 has no pod to resolve).
+ */
+export type BeforeTargetHook = (context: {
+  client: KubeClient;
+  namespace: string;
+  warn: (message: string) => void;
+  progress: (step: string) => void;
+}) => Promise<void>;
 
 /** Several capabilities' needs as one. */
 export function mergeNeeds(all: readonly AgentPodNeeds[]): AgentPodNeeds | undefined {

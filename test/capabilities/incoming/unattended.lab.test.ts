@@ -1,0 +1,344 @@
+/**
+ * What restores an [incoming] session's changes when kfwd cannot, on the lab, as the restricted user:
+ * - the laptop goes offline: kfwd is stopped (SIGSTOP: its sockets stay open, the tunnel just carries nothing),
+ *   and the agent pod gives the Service (steal) or the replica count (replace) back by itself once its idle
+ *   timeout (10 s) passes — asserted within 30 s of the stop — and the session's objects are then removed;
+ *   when the laptop comes back (SIGCONT), kfwd starts a new agent pod and the session goes on;
+ * - the agent pod itself dies (deleted with grace period 0 while kfwd is stopped, so nobody restores): the next
+ *   kfwd with [incoming] restores what it took (its Service entry, or its workload's replica count, before
+ *   resolving its own target), since the session's Lease went with the agent's Job;
+ * - kfwd reconnects to a new agent pod: the Lease outlives the first pod's Job, so the session is not reaped.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { apiPath } from "../../../src/kube/api-path";
+import { isKubeApiError } from "../../../src/kube/index";
+import { KFWD, kfwd as run } from "../../helpers/kfwd";
+import { labProfile, requireLabOrSkip } from "../../helpers/lab";
+import { createRunningPod, idlePod, waitDeploymentReady } from "../../helpers/lab-objects";
+import { createTestApp, type TestApp } from "../../helpers/testapp";
+
+const lab = requireLabOrSkip();
+const name = `ku-${Date.now().toString(36)}`;
+const client = `${name}-client`;
+const STATE = mkdtempSync(join(tmpdir(), "kfwd-unattended-state-"));
+const kfwd = (args: string[], options: { timeoutMs?: number } = {}) =>
+  run(args, { ...options, env: { XDG_RUNTIME_DIR: STATE } });
+
+/** The README's promise: everything is back within 30 s of kfwd being gone. */
+const PROMISED_MS = 30_000;
+
+interface Meta {
+  metadata: { name: string; annotations?: Record<string, string>; deletionTimestamp?: string };
+}
+interface Svc extends Meta {
+  spec: { selector?: Record<string, string> };
+}
+interface Deployment extends Meta {
+  spec: { replicas: number };
+}
+
+/** Polls `check` until it holds; the time it took, or an error naming `what` after `timeoutMs`. */
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  while (!(await check())) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not after ${timeoutMs} ms`);
+    await Bun.sleep(200);
+  }
+  return performance.now() - t0;
+}
+
+describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on the lab", () => {
+  let app: TestApp;
+  let hosts: Array<{ stop(closeActive?: boolean): void }> = [];
+  let profiles: string[] = [];
+  /** kfwd processes a test stopped: killed after it whatever happened. */
+  const stopped: number[] = [];
+  const ns = lab!.namespace;
+
+  const hostApp = (tag: string): number => {
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (req) => new Response(`${tag} ${new URL(req.url).pathname}\n`),
+    });
+    hosts.push(server);
+    return server.port as number;
+  };
+  const profile = (incoming: string): string => {
+    const path = labProfile(lab!, `service = "${name}"`, "");
+    writeFileSync(path, `${readFileSync(path, "utf8")}[incoming]\n${incoming}\n`);
+    profiles.push(path);
+    return path;
+  };
+  const up = async (path: string) => {
+    const r = await kfwd(["up", path], { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
+    return r;
+  };
+  const pidOf = async (path: string): Promise<number> => {
+    const r = await kfwd(["status", "--json"]);
+    const parsed = JSON.parse(r.stdout) as unknown;
+    const list = (Array.isArray(parsed) ? parsed : (parsed as { sessions: unknown[] }).sessions) as Array<{
+      profile: string;
+      pid: number;
+    }>;
+    const found = list.find((s) => s.profile === path);
+    if (!found) throw new Error(`no session for ${path}: ${r.stdout}`);
+    return found.pid;
+  };
+  /** The laptop vanishes: kfwd stops where it is, every socket open, nothing sent or read any more. */
+  const goOffline = async (path: string): Promise<number> => {
+    const pid = await pidOf(path);
+    process.kill(pid, "SIGSTOP");
+    stopped.push(pid);
+    return pid;
+  };
+
+  /** The laptop is gone for good: kfwd is killed where it stopped (and forgotten: its pid may be reused). */
+  const killStopped = (pid: number): void => {
+    process.kill(pid, "SIGKILL");
+    stopped.splice(stopped.indexOf(pid), 1);
+  };
+
+  const get = async (path: string): Promise<string> => {
+    const p = Bun.spawn(
+      [
+        lab!.kubectl,
+        "--kubeconfig",
+        lab!.admin,
+        "-n",
+        ns,
+        "exec",
+        client,
+        "--",
+        "bun",
+        "-e",
+        `const r=await fetch("http://${name}:8080${path}",{headers:{connection:"close"}});process.stdout.write(await r.text())`,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
+    if (code !== 0) throw new Error(`in-cluster client failed (${code}): ${err}`);
+    return out;
+  };
+
+  const servicePath = () => apiPath({ resource: "services", namespace: ns, name });
+  const deploymentPath = () => apiPath({ group: "apps", resource: "deployments", namespace: ns, name });
+  const service = () => app.admin.get<Svc>(servicePath());
+  const deployment = () => app.admin.get<Deployment>(deploymentPath());
+  const intercept = async () => (await service()).metadata.annotations?.["kfwd.dev/intercept"];
+  const selectorRestored = async () => {
+    const s = await service();
+    return (
+      JSON.stringify(s.spec.selector) === JSON.stringify({ app: name }) &&
+      !s.metadata.annotations?.["kfwd.dev/intercept"]
+    );
+  };
+  const replicasRestored = async () => {
+    const d = await deployment();
+    return d.spec.replicas === 2 && !d.metadata.annotations?.["kfwd.dev/replaced-by"];
+  };
+  /** The session of the one kfwd holding the Service (steal) or the workload (replace). */
+  const sessionOf = async (mode: string): Promise<string> => {
+    if (mode === "replace") return (await deployment()).metadata.annotations?.["kfwd.dev/replaced-by"] ?? "";
+    const table = JSON.parse((await intercept()) ?? "{}") as { sessions?: Record<string, unknown> };
+    return Object.keys(table.sessions ?? {})[0] ?? "";
+  };
+
+  const sessionKinds = [
+    { group: "batch", resource: "jobs" },
+    { resource: "pods" },
+    { resource: "serviceaccounts" },
+    { group: "rbac.authorization.k8s.io", resource: "roles" },
+    { group: "rbac.authorization.k8s.io", resource: "rolebindings" },
+    { group: "coordination.k8s.io", resource: "leases" },
+    { resource: "services" },
+  ];
+  /** Every object the session made that is still there ("jobs/kfwd-agent-…"). */
+  const leftovers = async (session: string): Promise<string[]> => {
+    const lists = await Promise.all(
+      sessionKinds.map(async (k) => {
+        const list = await app.admin.list<Meta>(apiPath({ ...k, namespace: ns }), {
+          labelSelector: `kfwd.dev/session=${session}`,
+        });
+        return list.items.map((o) => `${k.resource}/${o.metadata.name}`);
+      }),
+    );
+    return lists.flat();
+  };
+  const nothingLeft = async (session: string): Promise<number> => {
+    let left: string[] = [];
+    return waitFor(
+      `objects of session ${session} still there (${left.join(", ")})`,
+      async () => (left = await leftovers(session)).length === 0,
+      60_000,
+    );
+  };
+
+  beforeAll(async () => {
+    app = await createTestApp(lab!, name);
+    await createRunningPod(app.admin, ns, idlePod(client));
+  }, 180_000);
+
+  afterEach(async () => {
+    for (const pid of stopped.splice(0)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+    await Promise.all(profiles.map((p) => kfwd(["down", p])));
+    for (const h of hosts) h.stop(true);
+    profiles = [];
+    hosts = [];
+  }, 60_000);
+
+  afterAll(async () => {
+    await kfwd(["down", "--all"]);
+    await app?.admin.delete(apiPath({ resource: "pods", namespace: ns, name: client }), { ignoreNotFound: true });
+    await app?.remove();
+    rmSync(STATE, { recursive: true, force: true });
+  }, 120_000);
+
+  test.each(["steal", "replace"])(
+    "%s: laptop offline (kfwd stopped, sockets open): the agent restores after its idle timeout, nothing is left (steal: then back online, the session resumes)",
+    async (mode) => {
+      const port = hostApp("laptop");
+      const path = profile(`mode = "${mode}"\nports = ["8080:${port}"]`);
+      await up(path);
+      expect(await get("/before")).toBe("laptop /before\n");
+      const session = await sessionOf(mode);
+      expect(session).not.toBe("");
+
+      const pid = await goOffline(path);
+      const restored = mode === "replace" ? replicasRestored : selectorRestored;
+      const restoreMs = await waitFor(`${mode} restored after kfwd stopped`, restored, PROMISED_MS);
+      const goneMs = (await nothingLeft(session)) + restoreMs;
+      console.log(
+        `${mode}, kfwd stopped: restored after ${Math.round(restoreMs)} ms, session's objects gone after ${Math.round(goneMs)} ms`,
+      );
+      if (mode === "replace") await waitDeploymentReady(app.admin, ns, name, 2);
+      expect(await get("/hello")).toStartWith(`hello from ${name}-`);
+      if (mode === "steal") {
+        // The laptop comes back: kfwd reconnects to a new agent pod, which takes the Service again.
+        process.kill(pid, "SIGCONT");
+        await waitFor(
+          "the host answering after SIGCONT",
+          async () => (await get("/back").catch(() => "")) === "laptop /back\n",
+          60_000,
+        );
+        expect((await kfwd(["down", path])).code).toBe(0);
+        expect(await selectorRestored()).toBe(true);
+        stopped.splice(stopped.indexOf(pid), 1);
+      } else killStopped(pid);
+    },
+    120_000,
+  );
+
+  const agentPods = async (session: string) =>
+    (
+      await app.admin.list<Meta>(apiPath({ resource: "pods", namespace: ns }), {
+        labelSelector: `kfwd.dev/session=${session}`,
+      })
+    ).items;
+  /** The agent pod deleted at once (grace period 0): its agent dies without restoring anything. */
+  const deleteAgentPods = async (session: string): Promise<string[]> => {
+    const pods = await agentPods(session);
+    for (const pod of pods)
+      await app.admin.delete(apiPath({ resource: "pods", namespace: ns, name: pod.metadata.name }), {
+        query: { gracePeriodSeconds: 0 },
+      });
+    return pods.map((p) => p.metadata.name);
+  };
+  const leasePath = (session: string) =>
+    apiPath({ group: "coordination.k8s.io", resource: "leases", namespace: ns, name: `kfwd-incoming-${session}` });
+  const exists = async (path: string): Promise<boolean> => {
+    try {
+      await app.admin.get(path);
+      return true;
+    } catch (e) {
+      if (isKubeApiError(e, 404)) return false;
+      throw e;
+    }
+  };
+
+  test.each(["steal", "replace"])(
+    "%s: the agent pod deleted with grace period 0 while kfwd is stopped: the next kfwd restores what it took",
+    async (mode) => {
+      const path = profile(`mode = "${mode}"\nports = ["8080:${hostApp("gone")}"]`);
+      await up(path);
+      const session = await sessionOf(mode);
+      const pid = await goOffline(path);
+      await deleteAgentPods(session);
+      // Once its pod is gone the agent cannot restore any more; killing kfwd before would let it.
+      await waitFor("agent pod gone", async () => (await agentPods(session)).length === 0, 60_000);
+      killStopped(pid);
+      // Nobody restored; the session's Lease goes with the agent's Job.
+      if (mode === "replace") expect((await deployment()).spec.replicas).toBe(0);
+      else expect((await service()).spec.selector).toEqual({ [`intercept.kfwd.dev/${name}`]: "true" });
+      await waitFor(
+        "the dead session's Lease removed with its Job",
+        async () => !(await exists(leasePath(session))),
+        60_000,
+      );
+
+      const later = profile(`mode = "${mode}"\nports = ["8080:${hostApp("later")}"]`);
+      const r = await up(later);
+      expect(r.stderr).toContain(
+        mode === "replace"
+          ? `Restored deployments/${name} to 2 replicas for session ${session}`
+          : `Restored Service ${name} for session ${session}`,
+      );
+      expect(await get("/hello")).toBe("later /hello\n");
+      expect((await kfwd(["down", later])).code).toBe(0);
+      expect(await (mode === "replace" ? replicasRestored() : selectorRestored())).toBe(true);
+      if (mode === "replace") await waitDeploymentReady(app.admin, ns, name, 2);
+      expect(await get("/hello")).toStartWith(`hello from ${name}-`);
+      expect(await nothingLeft(session)).toBeGreaterThanOrEqual(0);
+    },
+    120_000,
+  );
+
+  test("steal: kfwd reconnects to a new agent pod; the session's Lease outlives the first pod's Job", async () => {
+    const path = profile(`mode = "steal"\nports = ["8080:${hostApp("first")}"]`);
+    await up(path);
+    const session = await sessionOf("steal");
+    const jobs = async () =>
+      (
+        await app.admin.list<Meta>(apiPath({ group: "batch", resource: "jobs", namespace: ns }), {
+          labelSelector: `kfwd.dev/session=${session}`,
+        })
+      ).items.map((j) => j.metadata.name);
+    const [first] = await jobs();
+    await deleteAgentPods(session);
+    // kfwd runs on: it starts a second agent pod, which takes the Service again, and the first Job goes (with
+    // what it alone owns: its service account).
+    await waitFor(
+      "a second agent Job, and the first one removed with its objects",
+      async () => {
+        const now = await jobs();
+        const sa = apiPath({ resource: "serviceaccounts", namespace: ns, name: first ?? "" });
+        return now.length === 1 && now[0] !== first && !(await exists(sa));
+      },
+      90_000,
+    );
+    await waitFor(
+      "the host answering again",
+      async () => (await get("/hello").catch(() => "")) === "first /hello\n",
+      60_000,
+    );
+    expect(await exists(leasePath(session))).toBe(true);
+    // The session lives: another kfwd may not take its Service (it would, were its Lease gone).
+    const other = profile(`mode = "steal"\nports = ["8080:${hostApp("other")}"]`);
+    const r = await kfwd(["up", other], { timeoutMs: 120_000 });
+    expect(r.stderr).toContain(`already intercepted by session ${session}`);
+    expect(r.code).not.toBe(0);
+    expect(await get("/hello")).toBe("first /hello\n");
+  }, 180_000);
+});
