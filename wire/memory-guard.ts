@@ -11,7 +11,7 @@
  * a full collection that also hands freed allocator pages back to the system, 3–7 ms in a busy process), and the
  * next one only once RSS has grown GARBAGE_STEP past the lowest it was since: a process whose live memory sits
  * above the mark is not collected over and over. One 1 GiB upload costs kfwd ~20–25 collections, ~0.25 CPU-s
- * with the pages handed back faulted in again, for a peak of ~77 MB instead of ~96 (bench/README.md).
+ * with the pages handed back faulted in again, for a peak of 77–81 MB instead of ~96 (bench/README.md).
  */
 const CHECK_EVERY_MS = 250;
 const CHECK_EVERY_BYTES = 2 * 1024 * 1024;
