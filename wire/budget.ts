@@ -33,11 +33,13 @@ export const HOST_RECEIVE_BUDGET = 64 * MiB;
 /** The agent's receive budget per session (opening windows of 8 KiB): with the send budget and Bun's own
  *  ~45 MB it stays well inside the agent container's default 128Mi memory limit. */
 export const AGENT_RECEIVE_BUDGET = 24 * MiB;
-/** Above this RSS a session collects garbage early (memory-guard.ts): dead read buffers, not live ones, are
- *  what brings the agent near its container's limit when many streams move data. Above the bench's flat
- *  ~75–80 MB for one bulk stream, so a single fast transfer never pays for it. */
+/** Above this RSS the process collects garbage early (memory-guard.ts): dead read buffers, not live ones, are
+ *  what brings the agent near its container's limit when many streams move data. kfwd's mark is above what a
+ *  session without bulk traffic reaches (~70 MB), and with the guard's 12 MiB step keeps one 1 GiB upload under
+ *  ~80 MB; the agent's RSS right after a collection during a bulk transfer is already ~61–68 MB (Bun's code pages
+ *  are ~44 of it), so a lower mark would buy it collections more than memory. */
 export const AGENT_COLLECT_ABOVE_RSS = 80 * MiB;
-export const HOST_COLLECT_ABOVE_RSS = 128 * MiB;
+export const HOST_COLLECT_ABOVE_RSS = 72 * MiB;
 /** Bytes queued on streams for the transport, per session (shared out as per-stream allowances). */
 export const SEND_BUDGET = 8 * MiB;
 /** A stream may always queue this much, whatever its share: 2,048 streams × 4 KiB = the send budget. */

@@ -40,7 +40,7 @@ import { SendScheduler } from "./scheduler";
 import { MuxStream, type StreamSession } from "./stream";
 import type { Transport } from "./transport";
 import { KfwdError } from "./kfwd-error";
-import { startMemoryGuard } from "./memory-guard";
+import { memoryMoved, startMemoryGuard } from "./memory-guard";
 
 export interface PeerHello {
   /** The settled version: min(ours, theirs). */
@@ -207,6 +207,7 @@ export class Mux {
       if (this.ended) return;
       this.lastReceivedAt = performance.now();
       this.bytesReceived += data.length;
+      memoryMoved(data.length);
       try {
         this.decoder.push(data);
       } catch (error) {

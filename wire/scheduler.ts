@@ -8,6 +8,7 @@ import type { Transport } from "./transport";
 import { HEADER_SIZE, MAX_PAYLOAD } from "./constants";
 import { writeFrame } from "./codec";
 import type { MuxStream } from "./stream";
+import { memoryMoved } from "./memory-guard";
 
 /** Stop filling a batch past this: large writes cost less per byte, and at pipe speeds (~1 GB/s) a batch still
  *  leaves the host in ~0.1 ms, which bounds how long a small request waits behind bulk data. */
@@ -84,6 +85,7 @@ export class SendScheduler {
       const batch = this.buildBatch();
       if (!batch) return;
       this.bytesSent += batch.length;
+      memoryMoved(batch.length);
       const backing = this.backing;
       this.backing = undefined;
       const accepted = this.transport.write(batch, backing && (() => this.release(backing)));
