@@ -27,11 +27,13 @@ export const MAX_STREAMS = 2048;
 export const MAX_QUEUED_OPENS = 4096;
 /** The largest opening window: a request and the start of its reply rarely wait for a WINDOW_UPDATE. */
 export const OPENING_WINDOW = 16 * KiB;
-/** kfwd's receive budget per session: 2,048 opening windows of 16 KiB and 32 MiB of growth (8 streams at the
- *  cluster's 4 MiB window, 128 at the local 256 KiB). */
+/** kfwd's receive budget per session: 2,048 opening windows of 16 KiB and 32 MiB of growth (2 streams at the
+ *  cluster's 16 MiB starting window, 128 at the local 256 KiB). */
 export const HOST_RECEIVE_BUDGET = 64 * MiB;
-/** The agent's receive budget per session (opening windows of 8 KiB): with the send budget and Bun's own
- *  ~45 MB it stays well inside the agent container's default 128Mi memory limit. */
+/** The agent's receive budget per session (opening windows of 6 KiB, 12 MiB of growth): with the send budget
+ *  and Bun's own ~45 MB, 2,000 stalled streams peak at ~105–127 MB, inside the agent container's default 128Mi
+ *  memory limit. It is also what limits one upload at 50 ms RTT (~120 MB/s; 40 MiB gave ~150, as fast as
+ *  port-forward, but would pass that limit under abuse). */
 export const AGENT_RECEIVE_BUDGET = 24 * MiB;
 /** Above this RSS the process collects garbage early (memory-guard.ts): dead read buffers, not live ones, are
  *  what brings the agent near its container's limit when many streams move data. kfwd's mark is above what a

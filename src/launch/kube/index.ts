@@ -36,9 +36,12 @@ const CLUSTER_IDLE_TIMEOUT_MIN_MS = 8_000;
  * Receive window per stream over the exec stream, granted by both sides (the agent through KFWD_AGENT_WINDOW).
  * Credit comes back through the API server and kubelet, whose buffers add milliseconds of delay under load:
  * the default 256 KiB held one download to ~50–70 MB/s on the lab, 2–4 MiB let it reach what the exec stream
- * itself carries (~100 MB/s). Uploads met the same limit at the agent's 256 KiB: 3.6 MB/s at 50 ms RTT.
+ * itself carries (~100 MB/s). Uploads met the same limit at the agent's 256 KiB: 3.6 MB/s at 50 ms RTT. Over
+ * the port-forward link at 50 ms a stream needs ~10 MiB in flight: starting at 4 MiB, the first transfer on a
+ * link spent most of 64 MiB growing its window (window-sizing.ts), so streams start at 16 MiB (the receive
+ * budgets still bound every grant; a stream whose reader is slow only holds what it buffered).
  */
-export const CLUSTER_STREAM_WINDOW = 4 * 1024 * 1024;
+export const CLUSTER_STREAM_WINDOW = 16 * 1024 * 1024;
 
 export interface KubeTargetOptions {
   profile: Profile;
