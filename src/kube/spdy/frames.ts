@@ -78,13 +78,18 @@ export type Frame =
   | { kind: "control"; type: number; flags: number; payload: Uint8Array };
 
 /**
- * Splits a byte stream into frames. A data frame's payload is a view of the read it arrived in when the frame
- * fits in it (no copy); frames split across reads are joined. Control frames above `maxControl` are refused,
- * so that a broken peer cannot make us buffer without bound (data frames are at most 16 MiB by their format).
+ * Splits a byte stream into frames without copying data: a data frame's payload is passed on piece by piece as
+ * views of the reads it arrives in (its FIN flag only on the last piece), since its reader does not care where
+ * frames end. Control frames are assembled (they are small); one above `maxControl` is refused, so that a broken
+ * peer cannot make us buffer without bound.
  */
 export class FrameReader {
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
+  readonly #header = new Uint8Array(HEADER);
+  #headerHave = 0;
+  /** Payload bytes of the current frame still to come (after its header). */
+  #left = 0;
+  #control: { type: number; flags: number; payload: Uint8Array; have: number } | undefined;
+  #data: { streamId: number; flags: number } | undefined;
 
   constructor(
     private readonly onFrame: (frame: Frame) => void,
@@ -92,48 +97,55 @@ export class FrameReader {
   ) {}
 
   push(chunk: Uint8Array): void {
-    let bytes = chunk;
-    if (this.#pendingBytes > 0) {
-      this.#pending.push(chunk);
-      this.#pendingBytes += chunk.byteLength;
-      if (this.#pendingBytes < HEADER || this.#pendingBytes < HEADER + lengthOf(this.#peekHeader())) return;
-      bytes = Buffer.concat(this.#pending, this.#pendingBytes);
-      this.#pending = [];
-      this.#pendingBytes = 0;
-    }
     let at = 0;
-    while (bytes.byteLength - at >= HEADER) {
-      const view = new DataView(bytes.buffer, bytes.byteOffset + at, HEADER);
-      const length = view.getUint32(4) & 0xff_ffff;
-      const control = (view.getUint8(0) & 0x80) !== 0;
-      if (control && length > this.maxControl) throw new Error(`a control frame of ${length} bytes`);
-      if (bytes.byteLength - at < HEADER + length) break;
-      const flags = view.getUint8(4);
-      const payload = bytes.subarray(at + HEADER, at + HEADER + length);
-      if (control) this.onFrame({ kind: "control", type: view.getUint16(2), flags, payload });
-      else this.onFrame({ kind: "data", streamId: view.getUint32(0) & 0x7fff_ffff, flags, data: payload });
-      at += HEADER + length;
-    }
-    if (at < bytes.byteLength) {
-      // Keep the rest (a copy: the caller may reuse its buffer) until the frame is complete.
-      const rest = Uint8Array.from(bytes.subarray(at));
-      this.#pending = [rest];
-      this.#pendingBytes = rest.byteLength;
+    while (at < chunk.byteLength || (this.#headerHave === HEADER && this.#left === 0)) {
+      if (this.#headerHave < HEADER) {
+        const take = Math.min(HEADER - this.#headerHave, chunk.byteLength - at);
+        this.#header.set(chunk.subarray(at, at + take), this.#headerHave);
+        this.#headerHave += take;
+        at += take;
+        if (this.#headerHave < HEADER) return;
+        this.#start();
+        continue;
+      }
+      const take = Math.min(this.#left, chunk.byteLength - at);
+      const piece = chunk.subarray(at, at + take);
+      at += take;
+      this.#left -= take;
+      const last = this.#left === 0;
+      if (this.#data) {
+        const { streamId, flags } = this.#data;
+        if (take > 0 || last)
+          this.onFrame({ kind: "data", streamId, flags: last ? flags : flags & ~FLAG_FIN, data: piece });
+      } else if (this.#control) {
+        this.#control.payload.set(piece, this.#control.have);
+        this.#control.have += take;
+        if (last) {
+          const { type, flags, payload } = this.#control;
+          this.onFrame({ kind: "control", type, flags, payload });
+        }
+      }
+      if (last) {
+        this.#headerHave = 0;
+        this.#data = undefined;
+        this.#control = undefined;
+      }
     }
   }
 
-  /** The first 8 bytes of what is pending (only called with at least 8 pending). */
-  #peekHeader(): Uint8Array {
-    const first = this.#pending[0]!;
-    if (first.byteLength >= HEADER) return first;
-    const joined = Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [joined];
-    return joined;
+  /** A header is complete: what follows is this frame's payload. */
+  #start(): void {
+    const view = new DataView(this.#header.buffer);
+    const length = view.getUint32(4) & 0xff_ffff;
+    const flags = view.getUint8(4);
+    this.#left = length;
+    if ((view.getUint8(0) & 0x80) === 0) {
+      this.#data = { streamId: view.getUint32(0) & 0x7fff_ffff, flags };
+      return;
+    }
+    if (length > this.maxControl) throw new Error(`a control frame of ${length} bytes`);
+    this.#control = { type: view.getUint16(2), flags, payload: new Uint8Array(length), have: 0 };
   }
-}
-
-function lengthOf(header: Uint8Array): number {
-  return new DataView(header.buffer, header.byteOffset, HEADER).getUint32(4) & 0xff_ffff;
 }
 
 /** The stream id at the start of a SYN_REPLY, RST_STREAM, HEADERS or WINDOW_UPDATE payload. */
