@@ -300,7 +300,7 @@ export class MuxStream extends Duplex {
   /**
    * Give bytes the consumer has taken back to the receive budget, and grant the peer what the budget allows:
    * up to the stream's target window (its window, at most its share of the budget) counting what is buffered and
-   * what the peer may still send. Waits until a step (half a target; a quarter on a long link) is owed so
+   * what the peer may still send. Waits until a step (half a target; an eighth on a long link) is owed so
    * updates are not sent per chunk, unless the peer is nearly out of credit. Called only as data arrives or is consumed: a stream grows beyond its opening window only
    * once it is used, so idle streams hold no more than that.
    */

@@ -78,8 +78,8 @@ describe("window sizing arithmetic", () => {
     expect(MAX_GROWN_WINDOW).toBe(32 * MiB);
   });
 
-  test("credit goes back in quarter-window steps on a long link, half-window ones otherwise", () => {
-    expect(creditStep(4 * MiB, LONG_RTT_MS)).toBe(1 * MiB);
+  test("credit goes back in eighth-window steps on a long link, half-window ones otherwise", () => {
+    expect(creditStep(4 * MiB, LONG_RTT_MS)).toBe(512 * KiB);
     expect(creditStep(4 * MiB, 0.2)).toBe(2 * MiB);
     expect(creditStep(4 * MiB, undefined)).toBe(2 * MiB);
   });
