@@ -2,7 +2,8 @@
  * The Lease backstop for "replace": a workload that a dead session scaled to 0 (its agent pod was deleted
  * before it could restore) has no pods, so no kfwd could even resolve it as a target again. Before resolving
  * its target, a kfwd with [incoming] puts back, in its namespace, the replica count of every Deployment or
- * StatefulSet whose replacing session's Lease expired or is gone, and waits (bounded) for a Ready pod.
+ * StatefulSet whose replacing session's Lease expired or is gone, and waits for a Ready pod of each, all within
+ * one 60 s deadline.
  */
 import { REPLACED_BY_ANNOTATION, REPLICAS_ANNOTATION } from "../../../wire/intercept";
 import { apiPath, isKubeApiError, type KubeClient } from "../../kube/index";
@@ -28,6 +29,8 @@ export interface ReapContext {
 /** Restores workloads replaced by dead sessions; what it restored ("deployments/checkout"). */
 export async function reapReplaced(o: ReapContext): Promise<string[]> {
   const restored: string[] = [];
+  /** Restored workloads with replicas: waited for together (one deadline), since any may be the target. */
+  const starting: { path: string; what: string }[] = [];
   for (const resource of RESOURCES) {
     const collection = apiPath({ group: "apps", resource, namespace: o.namespace });
     const list = await o.client.list<WorkloadObject>(collection);
@@ -44,7 +47,7 @@ export async function reapReplaced(o: ReapContext): Promise<string[]> {
         o.warn(
           `Restored ${resource}/${w.metadata.name} to ${replicas} replicas for session ${session}, ${state === "gone" ? "whose agent is gone (its Lease went with its Job)" : "whose lease expired"}`,
         );
-        if (replicas > 0) await readyPod(o, path, `${resource}/${w.metadata.name}`);
+        if (replicas > 0) starting.push({ path, what: `${resource}/${w.metadata.name}` });
       } catch (e) {
         if (!isKubeApiError(e, 403)) throw e;
         o.warn(
@@ -53,6 +56,8 @@ export async function reapReplaced(o: ReapContext): Promise<string[]> {
       }
     }
   }
+  const deadline = performance.now() + READY_WAIT_MS;
+  await Promise.all(starting.map(({ path, what }) => readyPod(o, path, what, deadline)));
   return restored;
 }
 
@@ -78,9 +83,8 @@ async function restoreReplicas(client: KubeClient, path: string, session: string
   }
 }
 
-async function readyPod(o: ReapContext, path: string, what: string): Promise<void> {
+async function readyPod(o: ReapContext, path: string, what: string, deadline: number): Promise<void> {
   o.progress(`Waiting for a Ready pod of ${what}`);
-  const deadline = performance.now() + READY_WAIT_MS;
   while (performance.now() < deadline) {
     const w = await o.client.get<WorkloadObject>(path);
     if ((w.status?.readyReplicas ?? 0) > 0) return;
