@@ -46,15 +46,38 @@ const MAX_FRAME_DATA = 256 * 1024;
 /** As for the WebSocket protocol; pings are SPDY PINGs (they keep idle proxies from dropping the connection). */
 export type SpdyPortForwardOptions = PortForwardOptions;
 
-/** Opens the connection; rejects (without a KfwdError's diagnosis) when SPDY is not available this way. */
-export async function spdyPortForwardTransport(client: KubeClient, opts: SpdyPortForwardOptions): Promise<Transport> {
+/**
+ * The upgraded connection before a port is chosen: SPDY names the port per stream, not in the request, so the
+ * upgrade can run while the agent is still being asked which port it listens on.
+ */
+export interface SpdyPortForwardConnection {
+  /** The port-forward to `port` over this connection (once). */
+  open(port: number, opts?: Pick<SpdyPortForwardOptions, "pingIntervalMs" | "highWaterMark">): Transport;
+  /** Drops the connection unused. */
+  discard(): void;
+}
+
+/** Upgrades a connection to the pod's portforward subresource; rejects (an UpgradeRefused, no diagnosis) when
+ *  SPDY is not available this way. */
+export async function connectSpdyPortForward(
+  client: KubeClient,
+  target: Pick<SpdyPortForwardOptions, "namespace" | "pod" | "connectTimeoutMs">,
+): Promise<SpdyPortForwardConnection> {
   const conn = await client.streamConnection();
   if (conn.proxy) throw new UpgradeRefused(undefined, "the cluster is reached through an HTTP proxy");
-  const namespace = opts.namespace ?? client.namespace;
-  const path = apiPath({ resource: "pods", namespace, name: opts.pod, subresource: "portforward" });
-  const { socket, rest } = await upgradeToSpdy(conn, path, PORTFORWARD_PROTOCOL, opts.connectTimeoutMs ?? 30_000);
-  const what = `port ${opts.port} of pod "${opts.pod}" in namespace "${namespace}"`;
-  return new SpdyPortForward(socket, rest, what, opts);
+  const namespace = target.namespace ?? client.namespace;
+  const path = apiPath({ resource: "pods", namespace, name: target.pod, subresource: "portforward" });
+  const timeout = target.connectTimeoutMs ?? 30_000;
+  const { socket, rest } = await upgradeToSpdy(conn, path, PORTFORWARD_PROTOCOL, timeout);
+  return {
+    open: (port, opts = {}) =>
+      new SpdyPortForward(socket, rest, `port ${port} of pod "${target.pod}" in namespace "${namespace}"`, {
+        ...opts,
+        pod: target.pod,
+        port,
+      }),
+    discard: () => socket.destroy(),
+  };
 }
 
 class SpdyPortForward extends TransportEvents implements Transport {

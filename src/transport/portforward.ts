@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { KubeClient } from "../kube/client";
 import { debugKube } from "../kube/debug";
 import { portForwardTransport } from "../kube/portforward";
-import { spdyPortForwardTransport } from "../kube/portforward-spdy";
+import { connectSpdyPortForward, type SpdyPortForwardConnection } from "../kube/portforward-spdy";
 import type { Transport } from "../../wire/transport";
 import { LINK_SECRET_BYTES } from "../../wire/link";
 import type { AgentCall, AgentConnection, TransportTuning } from "./types";
@@ -25,8 +25,22 @@ export interface PortForwardLinkOptions {
 
 export async function portForwardLink(call: AgentCall, o: PortForwardLinkOptions): Promise<AgentConnection> {
   const secret = randomBytes(LINK_SECRET_BYTES);
-  const { port } = await call("linkListen", { secret: secret.toString("hex") });
-  const { transport, protocol } = await openPortForward(o, port);
+  // The SPDY upgrade needs no port: it runs while the agent is asked to listen (a round trip over exec).
+  const wanted = process.env.KFWD_PORTFORWARD_PROTOCOL?.toLowerCase();
+  const spdy =
+    wanted === "websocket"
+      ? undefined
+      : connectSpdyPortForward(o.client, { namespace: o.namespace, pod: o.pod }).catch((e: unknown) =>
+          e instanceof Error ? e : new Error(String(e)),
+        );
+  let port: number;
+  try {
+    ({ port } = await call("linkListen", { secret: secret.toString("hex") }));
+  } catch (e) {
+    void spdy?.then((c) => c instanceof Error || c.discard());
+    throw e;
+  }
+  const { transport, protocol } = await openPortForward(o, port, spdy, wanted);
   transport.write(secret);
   return {
     transport,
@@ -48,16 +62,15 @@ type Protocol = "SPDY" | "WebSocket";
 async function openPortForward(
   o: PortForwardLinkOptions,
   port: number,
+  spdy: Promise<SpdyPortForwardConnection | Error> | undefined,
+  wanted: string | undefined,
 ): Promise<{ transport: Transport; protocol: Protocol }> {
-  const target = { namespace: o.namespace, pod: o.pod, port, pingIntervalMs: 5000 };
-  const wanted = process.env.KFWD_PORTFORWARD_PROTOCOL?.toLowerCase();
-  if (wanted !== "websocket") {
-    try {
-      return { transport: await spdyPortForwardTransport(o.client, target), protocol: "SPDY" };
-    } catch (e) {
-      if (wanted === "spdy") throw e;
-      debugKube(`portforward: SPDY not available (${e instanceof Error ? e.message : String(e)}), using WebSocket`);
-    }
-  }
+  const options = { pingIntervalMs: 5000 };
+  const connection = await spdy;
+  if (connection && !(connection instanceof Error))
+    return { transport: connection.open(port, options), protocol: "SPDY" };
+  if (connection && wanted === "spdy") throw connection;
+  if (connection) debugKube(`portforward: SPDY not available (${connection.message}), using WebSocket`);
+  const target = { namespace: o.namespace, pod: o.pod, port, ...options };
   return { transport: await portForwardTransport(o.client, target), protocol: "WebSocket" };
 }

@@ -145,6 +145,8 @@ export function kubeLauncher(o: KubeTargetOptions): AgentLauncher {
         namespace: profile.cluster.namespace,
       });
       const c = client;
+      // Asked now, while the agent starts, so the port-forward link does not wait for the answer afterwards.
+      void mayPortForward(c);
       if (home && (await home.alive().catch(() => false))) {
         progress(`Reusing ${home.description}`);
       } else {
