@@ -44,7 +44,12 @@ describe("SPDY upgrade", () => {
       head = h;
       return "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\nabc";
     });
-    const { socket, rest } = await upgradeToSpdy(conn(port), "/api/v1/namespaces/ns/pods/p/portforward", "portforward.k8s.io", 5000);
+    const { socket, rest } = await upgradeToSpdy(
+      conn(port),
+      "/api/v1/namespaces/ns/pods/p/portforward",
+      "portforward.k8s.io",
+      5000,
+    );
     socket.destroy();
     expect(Buffer.from(rest).toString()).toBe("abc");
     expect(head).toStartWith("POST /prefix/api/v1/namespaces/ns/pods/p/portforward HTTP/1.1\r\n");
@@ -64,7 +69,8 @@ describe("SPDY upgrade", () => {
 
   test("a 101 for another protocol is refused, and so is a server that never answers", async () => {
     const other = await server(
-      () => "HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n",
+      () =>
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n",
     );
     const wrong = await upgradeToSpdy(conn(other), "/x", "portforward.k8s.io", 5000).catch((e: unknown) => e);
     expect((wrong as Error).message).toContain('chose stream protocol "v4.channel.k8s.io"');
