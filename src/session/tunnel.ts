@@ -55,6 +55,8 @@ export class Tunnel {
   hello: PeerHello | undefined;
   reconnects = 0;
   private links: Link[] = [];
+  /** The current connection's attempt to add its faster link (settles either way). */
+  private extraLinkAttempt: Promise<void> = Promise.resolve();
   private waiters: Array<(mux: Mux | undefined) => void> = [];
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private readonly reconnectWaitMs: number;
@@ -187,7 +189,21 @@ export class Tunnel {
     this.state = "up";
     for (const wake of this.waiters.splice(0)) wake(mux);
     void mux.closed.then((error) => this.onLost(mux, error));
-    if (connection.extraLink) void this.addExtraLink(connection, mux);
+    this.extraLinkAttempt = connection.extraLink ? this.addExtraLink(connection, mux) : Promise.resolve();
+  }
+
+  /**
+   * Resolves once the current connection's faster link is up, or was not to be (no link, refused, failed), or
+   * after `timeoutMs`. Streams cannot move between links, so a command whose first connections would otherwise
+   * stay on exec for their lifetime waits for this first (kfwd run).
+   */
+  async extraLinkSettled(timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([this.extraLinkAttempt, late]);
+    clearTimeout(timer);
   }
 
   /** The connection's faster link (port-forward), beside it; without it streams stay on the first link. */

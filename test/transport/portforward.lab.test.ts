@@ -118,6 +118,19 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
     expect(exec?.bytesReceived).toBeLessThan(SIZE / 8);
   }, 180_000);
 
+  test("kfwd run starts its command once the port-forward link is up, so its first connections take it", async () => {
+    const profile = labProfile(lab!, `service = "${name}"`, `placement = "pod"`);
+    const r = await kfwd(["run", "--verbose", profile, "--", "true"], {
+      timeoutMs: 120_000,
+      env: { KFWD_DEBUG: "tunnel" },
+    });
+    expect(r.code).toBe(0);
+    const linked = r.stderr.indexOf("streams now go over port-forward (SPDY)");
+    const running = r.stderr.indexOf("Running true");
+    expect(linked).toBeGreaterThanOrEqual(0);
+    expect(running).toBeGreaterThan(linked);
+  }, 180_000);
+
   test('[agent] transport = "exec": one link, and streams on it', async () => {
     const { profile, port } = await session("exec");
     expect(await download(port)).toBe(expectedDigest(SIZE));
