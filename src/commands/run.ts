@@ -11,10 +11,6 @@ import { startSession } from "../session/session";
 import type { SessionState } from "../session/state";
 import { argsAfterDashDash, profileArgs, uiFor } from "./_shared";
 
-/** The most `kfwd run` waits for the port-forward link before starting its command (it takes 3–4 round trips
- *  to the API server, mostly overlapping the session's own start). */
-const LINK_WAIT_MS = 1_500;
-
 export default defineCommand({
   meta: {
     name: "run",
@@ -54,7 +50,7 @@ export default defineCommand({
     const session = await startSession(sessionConfigFrom(profile, ui, { transparent }), ui);
     try {
       // The command's first connections stay on the link they open on: let the port-forward link come up first.
-      await session.tunnel.extraLinkSettled(LINK_WAIT_MS);
+      await session.tunnel.extraLinkSettled();
       ui.step(`Running ${command.join(" ")}`);
       const argv = session.commandLine(command);
       return await runChild(argv, fitEnv({ ...process.env, ...withHostOptions(process.env, session.env) }, argv, warn));

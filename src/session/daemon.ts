@@ -22,6 +22,8 @@ export async function runDaemon(profilePath: string): Promise<number> {
   try {
     profile = await loadProfile(profilePath);
     session = await startSession(sessionConfigFrom(profile, ui), ui);
+    // Ready once the port-forward link is up (bounded): clients' connections stay on the link they open on.
+    await session.tunnel.extraLinkSettled();
   } catch (error) {
     reportForUp(error);
     throw error;

@@ -28,6 +28,10 @@ export interface TunnelOptions {
 }
 
 /** One link as `kfwd status` shows it. */
+/** The most a session start waits for the port-forward link (it takes 3–4 round trips to the API server, mostly
+ *  overlapping the agent's own start). */
+export const EXTRA_LINK_WAIT_MS = 1_500;
+
 export interface LinkStats {
   transport: string;
   description: string;
@@ -195,9 +199,9 @@ export class Tunnel {
   /**
    * Resolves once the current connection's faster link is up, or was not to be (no link, refused, failed), or
    * after `timeoutMs`. Streams cannot move between links, so a command whose first connections would otherwise
-   * stay on exec for their lifetime waits for this first (kfwd run).
+   * stay on exec for their lifetime waits for this first (kfwd run, and kfwd up before it reports ready).
    */
-  async extraLinkSettled(timeoutMs: number): Promise<void> {
+  async extraLinkSettled(timeoutMs = EXTRA_LINK_WAIT_MS): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);

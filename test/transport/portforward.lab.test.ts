@@ -55,7 +55,7 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
   const session = async (
     transport: "auto" | "exec",
     env: Record<string, string> = {},
-  ): Promise<{ profile: string; port: number }> => {
+  ): Promise<{ profile: string; port: number; first: SessionJson }> => {
     const port = await freePort();
     const profile = labProfile(
       lab!,
@@ -65,6 +65,7 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
     profiles.push(profile);
     const r = await kfwd(["up", profile], { timeoutMs: 120_000, env });
     if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
+    const first = await status(profile); // as kfwd up left it, before any connection
     // A Service made a moment ago refuses connections until kube-proxy has programmed its endpoints.
     for (let i = 0; i < 100; i++) {
       // Not kept alive: a connection opened before the link was added stays on exec.
@@ -75,7 +76,7 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
       if (ok) break;
       await Bun.sleep(200);
     }
-    return { profile, port };
+    return { profile, port, first };
   };
 
   const download = async (port: number): Promise<string> => {
@@ -96,7 +97,9 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
   };
 
   test("streams go over the port-forward link (SPDY); a 48 MiB download through it arrives intact", async () => {
-    const { profile, port } = await session("auto");
+    const { profile, port, first } = await session("auto");
+    // kfwd up reports ready with the link already up, so its clients' first connections take it.
+    expect(first.streamsOver).toBe("portforward");
     const s = await linked(profile);
     expect(s.links?.map((l) => l.transport)).toEqual(["exec", "portforward"]);
     expect(s.links?.[1]?.description).toStartWith("port-forward (SPDY) to ");
