@@ -27,11 +27,11 @@ export interface TunnelOptions {
   afterConnect?: () => Promise<void>;
 }
 
-/** One link as `kfwd status` shows it. */
 /** The most a session start waits for the port-forward link (it takes 3–4 round trips to the API server, mostly
  *  overlapping the agent's own start). */
 export const EXTRA_LINK_WAIT_MS = 1_500;
 
+/** One link as `kfwd status` shows it. */
 export interface LinkStats {
   transport: string;
   description: string;

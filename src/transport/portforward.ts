@@ -25,8 +25,9 @@ export interface PortForwardLinkOptions {
 
 export async function portForwardLink(call: AgentCall, o: PortForwardLinkOptions): Promise<AgentConnection> {
   const secret = randomBytes(LINK_SECRET_BYTES);
-  // The SPDY upgrade needs no port: it runs while the agent is asked to listen (a round trip over exec).
+  // KFWD_PORTFORWARD_PROTOCOL=websocket|spdy picks one (troubleshooting, benchmarks); by default SPDY first.
   const wanted = process.env.KFWD_PORTFORWARD_PROTOCOL?.toLowerCase();
+  // The SPDY upgrade needs no port: it runs while the agent is asked to listen (a round trip over exec).
   const spdy =
     wanted === "websocket"
       ? undefined
@@ -51,7 +52,6 @@ export async function portForwardLink(call: AgentCall, o: PortForwardLinkOptions
   };
 }
 
-/** `KFWD_PORTFORWARD_PROTOCOL=websocket|spdy` picks one (troubleshooting, benchmarks); by default SPDY first. */
 type Protocol = "SPDY" | "WebSocket";
 
 /**
