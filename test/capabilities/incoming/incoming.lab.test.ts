@@ -5,23 +5,17 @@
  * agent pod (the time is printed); the target's pods are never restarted.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { apiPath } from "../../../src/kube/api-path";
-import { KFWD, kfwd as run } from "../../helpers/kfwd";
+import { KFWD } from "../../helpers/kfwd";
 import { requireLabOrSkip } from "../../helpers/lab";
-import { createRunningPod, idlePod } from "../../helpers/lab-objects";
-import { labProfile } from "../../helpers/lab";
-import { createTestApp, type TestApp } from "../../helpers/testapp";
+import { incomingLab } from "./lab-harness";
 
 const lab = requireLabOrSkip();
-const name = `ki-${Date.now().toString(36)}`;
-const client = `${name}-client`;
-// A state directory of its own: no other kfwd on this machine can stop (or list) this test's sessions.
-const STATE = mkdtempSync(join(tmpdir(), "kfwd-incoming-state-"));
-const kfwd = (args: string[], options: { timeoutMs?: number } = {}) =>
-  run(args, { ...options, env: { XDG_RUNTIME_DIR: STATE } });
+const h = lab ? incomingLab(lab, "ki") : undefined;
+const name = h?.name ?? "";
+const client = h?.client ?? "";
+const kfwd = (args: string[], options: { timeoutMs?: number } = {}) => h!.kfwd(args, options);
 
 interface Svc {
   spec: { selector?: Record<string, string> };
@@ -29,11 +23,6 @@ interface Svc {
 }
 
 describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
-  let app: TestApp;
-  /** What the running test started: stopped after it whatever failed, so the next test finds the Service free. */
-  let hosts: Array<{ stop(closeActive?: boolean): void }> = [];
-  let profiles: string[] = [];
-
   /** An HTTP (and WebSocket) server on this machine answering "<tag> <path>". */
   const hostApp = (tag: string): { port: number; seen: string[] } => {
     const seen: string[] = [];
@@ -51,40 +40,21 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
         },
       },
     });
-    hosts.push(server);
+    h!.keep(server);
     return { port: server.port as number, seen };
   };
 
-  const profile = (incoming: string): string => {
-    const path = labProfile(lab!, `service = "${name}"`, "");
-    writeFileSync(path, `${readFileSync(path, "utf8")}[incoming]\n${incoming}\n`);
-    profiles.push(path);
-    return path;
-  };
-
-  /** A script run with Bun in the client pod; its stdout. */
-  const inCluster = async (script: string): Promise<string> => {
-    const p = Bun.spawn(
-      [lab!.kubectl, "--kubeconfig", lab!.admin, "-n", lab!.namespace, "exec", client, "--", "bun", "-e", script],
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    const [out, err, code] = await Promise.all([
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-      p.exited,
-    ]);
-    if (code !== 0) throw new Error(`in-cluster client failed (${code}): ${err}`);
-    return out;
-  };
+  const profile = (incoming: string): string => h!.profile(incoming);
+  const inCluster = (script: string): Promise<string> => h!.inCluster(script);
   const get = (path: string, header = "") =>
     inCluster(
       `const r=await fetch("http://${name}:8080${path}",{headers:${header ? `{"x-dev-user":"${header}"}` : "{}"}});process.stdout.write(await r.text())`,
     );
 
   const service = (): Promise<Svc> =>
-    app.admin.get<Svc>(apiPath({ resource: "services", namespace: lab!.namespace, name }));
+    h!.app.admin.get<Svc>(apiPath({ resource: "services", namespace: lab!.namespace, name }));
   const pods = async (): Promise<string> => {
-    const list = await app.admin.list<{
+    const list = await h!.app.admin.list<{
       metadata: { uid: string };
       status?: { containerStatuses?: { restartCount: number }[] };
     }>(apiPath({ resource: "pods", namespace: lab!.namespace }), { labelSelector: `app=${name},!job-name` });
@@ -103,10 +73,11 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
       const agents = Object.values(table.sessions ?? {})
         .map((e) => e.ip)
         .sort();
-      const slices = await app.admin.list<{ endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }>(
-        apiPath({ group: "discovery.k8s.io", resource: "endpointslices", namespace: lab!.namespace }),
-        { labelSelector: `kubernetes.io/service-name=${name}` },
-      );
+      const slices = await h!.app.admin.list<{
+        endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[];
+      }>(apiPath({ group: "discovery.k8s.io", resource: "endpointslices", namespace: lab!.namespace }), {
+        labelSelector: `kubernetes.io/service-name=${name}`,
+      });
       const ready = slices.items
         .flatMap((sl) => sl.endpoints ?? [])
         .filter((e) => e.conditions?.ready !== false)
@@ -118,21 +89,8 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
     }
     throw new Error(`the Service's endpoints did not settle on its ${n} sessions' agents: ${last}`);
   };
-  const pidOf = async (path: string): Promise<number> => {
-    const r = await kfwd(["status", "--json"]);
-    const parsed = JSON.parse(r.stdout) as unknown;
-    const list = (Array.isArray(parsed) ? parsed : (parsed as { sessions: unknown[] }).sessions) as Array<{
-      profile: string;
-      pid: number;
-    }>;
-    const found = list.find((s) => s.profile === path);
-    if (!found) throw new Error(`no session for ${path}: ${r.stdout}`);
-    return found.pid;
-  };
-  const up = async (path: string): Promise<void> => {
-    const r = await kfwd(["up", path], { timeoutMs: 120_000 });
-    if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
-  };
+  const pidOf = (path: string): Promise<number> => h!.pidOf(path);
+  const up = async (path: string): Promise<void> => void (await h!.up(path));
   /** kill -9 of kfwd, then the time until `restored()` holds. */
   const killAndTime = async (path: string, restored: () => Promise<boolean>): Promise<number> => {
     process.kill(await pidOf(path), "SIGKILL");
@@ -144,30 +102,13 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
     return performance.now() - t0;
   };
   const deployment = apiPath({ group: "apps", resource: "deployments", namespace: lab!.namespace, name });
-  const replicas = async () => (await app.admin.get<{ spec: { replicas: number } }>(deployment)).spec.replicas;
+  const replicas = async () => (await h!.app.admin.get<{ spec: { replicas: number } }>(deployment)).spec.replicas;
   const selectorRestored = async () =>
     JSON.stringify((await service()).spec.selector) === JSON.stringify({ app: name });
 
-  beforeAll(async () => {
-    app = await createTestApp(lab!, name);
-    await createRunningPod(app.admin, lab!.namespace, idlePod(client));
-  }, 180_000);
-
-  afterEach(async () => {
-    await Promise.all(profiles.map((p) => kfwd(["down", p])));
-    for (const h of hosts) h.stop(true);
-    profiles = [];
-    hosts = [];
-  }, 60_000);
-
-  afterAll(async () => {
-    await kfwd(["down", "--all"]);
-    await app?.admin.delete(apiPath({ resource: "pods", namespace: lab!.namespace, name: client }), {
-      ignoreNotFound: true,
-    });
-    await app?.remove();
-    rmSync(STATE, { recursive: true, force: true });
-  }, 120_000);
+  beforeAll(() => h!.setUp(), 180_000);
+  afterEach(() => h!.cleanUp(), 60_000);
+  afterAll(() => h!.tearDown(), 120_000);
 
   test("steal: the cluster's requests reach the host app; after kfwd down, and after kill -9, the pods again", async () => {
     const before = await pods();

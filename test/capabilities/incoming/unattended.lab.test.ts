@@ -10,22 +10,18 @@
  * - kfwd reconnects to a new agent pod: the Lease outlives the first pod's Job, so the session is not reaped.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { apiPath } from "../../../src/kube/api-path";
 import { isKubeApiError } from "../../../src/kube/index";
-import { KFWD, kfwd as run } from "../../helpers/kfwd";
-import { labProfile, requireLabOrSkip } from "../../helpers/lab";
-import { createRunningPod, idlePod, waitDeploymentReady } from "../../helpers/lab-objects";
-import { createTestApp, type TestApp } from "../../helpers/testapp";
+import { KFWD } from "../../helpers/kfwd";
+import { requireLabOrSkip } from "../../helpers/lab";
+import { waitDeploymentReady } from "../../helpers/lab-objects";
+import { incomingLab } from "./lab-harness";
 
 const lab = requireLabOrSkip();
-const name = `ku-${Date.now().toString(36)}`;
-const client = `${name}-client`;
-const STATE = mkdtempSync(join(tmpdir(), "kfwd-unattended-state-"));
-const kfwd = (args: string[], options: { timeoutMs?: number } = {}) =>
-  run(args, { ...options, env: { XDG_RUNTIME_DIR: STATE } });
+const h = lab ? incomingLab(lab, "ku") : undefined;
+const name = h?.name ?? "";
+const kfwd = (args: string[], options: { timeoutMs?: number } = {}) => h!.kfwd(args, options);
 
 /** The README's promise: everything is back within 30 s of kfwd being gone. */
 const PROMISED_MS = 30_000;
@@ -51,9 +47,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 }
 
 describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on the lab", () => {
-  let app: TestApp;
-  let hosts: Array<{ stop(closeActive?: boolean): void }> = [];
-  let profiles: string[] = [];
   /** kfwd processes a test stopped: killed after it whatever happened. */
   const stopped: number[] = [];
   const ns = lab!.namespace;
@@ -64,31 +57,11 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
       hostname: "127.0.0.1",
       fetch: (req) => new Response(`${tag} ${new URL(req.url).pathname}\n`),
     });
-    hosts.push(server);
-    return server.port as number;
+    return h!.keep(server).port as number;
   };
-  const profile = (incoming: string): string => {
-    const path = labProfile(lab!, `service = "${name}"`, "");
-    writeFileSync(path, `${readFileSync(path, "utf8")}[incoming]\n${incoming}\n`);
-    profiles.push(path);
-    return path;
-  };
-  const up = async (path: string) => {
-    const r = await kfwd(["up", path], { timeoutMs: 120_000 });
-    if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
-    return r;
-  };
-  const pidOf = async (path: string): Promise<number> => {
-    const r = await kfwd(["status", "--json"]);
-    const parsed = JSON.parse(r.stdout) as unknown;
-    const list = (Array.isArray(parsed) ? parsed : (parsed as { sessions: unknown[] }).sessions) as Array<{
-      profile: string;
-      pid: number;
-    }>;
-    const found = list.find((s) => s.profile === path);
-    if (!found) throw new Error(`no session for ${path}: ${r.stdout}`);
-    return found.pid;
-  };
+  const profile = (incoming: string): string => h!.profile(incoming);
+  const up = (path: string) => h!.up(path);
+  const pidOf = (path: string): Promise<number> => h!.pidOf(path);
   /** The laptop vanishes: kfwd stops where it is, every socket open, nothing sent or read any more. */
   const goOffline = async (path: string): Promise<number> => {
     const pid = await pidOf(path);
@@ -103,36 +76,15 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
     stopped.splice(stopped.indexOf(pid), 1);
   };
 
-  const get = async (path: string): Promise<string> => {
-    const p = Bun.spawn(
-      [
-        lab!.kubectl,
-        "--kubeconfig",
-        lab!.admin,
-        "-n",
-        ns,
-        "exec",
-        client,
-        "--",
-        "bun",
-        "-e",
-        `const r=await fetch("http://${name}:8080${path}",{headers:{connection:"close"}});process.stdout.write(await r.text())`,
-      ],
-      { stdout: "pipe", stderr: "pipe" },
+  const get = (path: string): Promise<string> =>
+    h!.inCluster(
+      `const r=await fetch("http://${name}:8080${path}",{headers:{connection:"close"}});process.stdout.write(await r.text())`,
     );
-    const [out, err, code] = await Promise.all([
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-      p.exited,
-    ]);
-    if (code !== 0) throw new Error(`in-cluster client failed (${code}): ${err}`);
-    return out;
-  };
 
   const servicePath = () => apiPath({ resource: "services", namespace: ns, name });
   const deploymentPath = () => apiPath({ group: "apps", resource: "deployments", namespace: ns, name });
-  const service = () => app.admin.get<Svc>(servicePath());
-  const deployment = () => app.admin.get<Deployment>(deploymentPath());
+  const service = () => h!.app.admin.get<Svc>(servicePath());
+  const deployment = () => h!.app.admin.get<Deployment>(deploymentPath());
   const intercept = async () => (await service()).metadata.annotations?.["kfwd.dev/intercept"];
   const selectorRestored = async () => {
     const s = await service();
@@ -165,7 +117,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
   const leftovers = async (session: string): Promise<string[]> => {
     const lists = await Promise.all(
       sessionKinds.map(async (k) => {
-        const list = await app.admin.list<Meta>(apiPath({ ...k, namespace: ns }), {
+        const list = await h!.app.admin.list<Meta>(apiPath({ ...k, namespace: ns }), {
           labelSelector: `kfwd.dev/session=${session}`,
         });
         return list.items.map((o) => `${k.resource}/${o.metadata.name}`);
@@ -182,10 +134,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
     );
   };
 
-  beforeAll(async () => {
-    app = await createTestApp(lab!, name);
-    await createRunningPod(app.admin, ns, idlePod(client));
-  }, 180_000);
+  beforeAll(() => h!.setUp(), 180_000);
 
   afterEach(async () => {
     for (const pid of stopped.splice(0)) {
@@ -193,18 +142,10 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
         process.kill(pid, "SIGKILL");
       } catch {}
     }
-    await Promise.all(profiles.map((p) => kfwd(["down", p])));
-    for (const h of hosts) h.stop(true);
-    profiles = [];
-    hosts = [];
+    await h!.cleanUp();
   }, 60_000);
 
-  afterAll(async () => {
-    await kfwd(["down", "--all"]);
-    await app?.admin.delete(apiPath({ resource: "pods", namespace: ns, name: client }), { ignoreNotFound: true });
-    await app?.remove();
-    rmSync(STATE, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => h!.tearDown(), 120_000);
 
   test.each(["steal", "replace"])(
     "%s: laptop offline (kfwd stopped, sockets open): the agent restores after its idle timeout, nothing is left (steal: then back online, the session resumes)",
@@ -223,7 +164,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
       console.log(
         `${mode}, kfwd stopped: restored after ${Math.round(restoreMs)} ms, session's objects gone after ${Math.round(goneMs)} ms`,
       );
-      if (mode === "replace") await waitDeploymentReady(app.admin, ns, name, 2);
+      if (mode === "replace") await waitDeploymentReady(h!.app.admin, ns, name, 2);
       expect(await get("/hello")).toStartWith(`hello from ${name}-`);
       if (mode === "steal") {
         // The laptop comes back: kfwd reconnects to a new agent pod, which takes the Service again.
@@ -243,7 +184,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
 
   const agentPods = async (session: string) =>
     (
-      await app.admin.list<Meta>(apiPath({ resource: "pods", namespace: ns }), {
+      await h!.app.admin.list<Meta>(apiPath({ resource: "pods", namespace: ns }), {
         labelSelector: `kfwd.dev/session=${session}`,
       })
     ).items;
@@ -251,7 +192,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
   const deleteAgentPods = async (session: string): Promise<string[]> => {
     const pods = await agentPods(session);
     for (const pod of pods)
-      await app.admin.delete(apiPath({ resource: "pods", namespace: ns, name: pod.metadata.name }), {
+      await h!.app.admin.delete(apiPath({ resource: "pods", namespace: ns, name: pod.metadata.name }), {
         query: { gracePeriodSeconds: 0 },
       });
     return pods.map((p) => p.metadata.name);
@@ -260,7 +201,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
     apiPath({ group: "coordination.k8s.io", resource: "leases", namespace: ns, name: `kfwd-incoming-${session}` });
   const exists = async (path: string): Promise<boolean> => {
     try {
-      await app.admin.get(path);
+      await h!.app.admin.get(path);
       return true;
     } catch (e) {
       if (isKubeApiError(e, 404)) return false;
@@ -298,7 +239,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
       expect(await get("/hello")).toBe("later /hello\n");
       expect((await kfwd(["down", later])).code).toBe(0);
       expect(await (mode === "replace" ? replicasRestored() : selectorRestored())).toBe(true);
-      if (mode === "replace") await waitDeploymentReady(app.admin, ns, name, 2);
+      if (mode === "replace") await waitDeploymentReady(h!.app.admin, ns, name, 2);
       expect(await get("/hello")).toStartWith(`hello from ${name}-`);
       expect(await nothingLeft(session)).toBeGreaterThanOrEqual(0);
     },
@@ -311,7 +252,7 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
     const session = await sessionOf("steal");
     const jobs = async () =>
       (
-        await app.admin.list<Meta>(apiPath({ group: "batch", resource: "jobs", namespace: ns }), {
+        await h!.app.admin.list<Meta>(apiPath({ group: "batch", resource: "jobs", namespace: ns }), {
           labelSelector: `kfwd.dev/session=${session}`,
         })
       ).items.map((j) => j.metadata.name);
