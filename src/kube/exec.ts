@@ -1,16 +1,15 @@
 /**
  * A Transport over the Kubernetes exec subresource: a WebSocket from the host through the API server to a
  * command in a pod. stdin carries our bytes to the command, stdout its bytes back, stderr is its log (passed
- * to `onStderr` line by line), channel 3 its exit status. Flow control: `write` returns false above a
- * high-water mark of queued bytes and `onDrain` fires once the socket has sent them (Bun's WebSocket client
- * has no drain event, so `bufferedAmount` is polled while a writer waits).
+ * to `onStderr` line by line), channel 3 its exit status. Flow control as for every channel WebSocket
+ * (channel-socket.ts).
  */
 import { KfwdError } from "../errors";
 import type { Transport } from "../../wire/transport";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";
-import { TransportEvents } from "./transport-events";
+import { ChannelSocket } from "./channel-socket";
 import { openExecSocket } from "./exec-connect";
 import {
   Channel,
@@ -19,8 +18,6 @@ import {
   ExecExitError,
   type ExecProtocol,
   type ExecStatus,
-  frame,
-  MAX_STDIN_PAYLOAD,
   parseExecStatus,
 } from "./exec-protocol";
 import { LineSplitter } from "../text/lines";
@@ -64,9 +61,6 @@ export interface ExecTransport extends Transport {
   readonly firstOutput: Promise<void>;
 }
 
-const DEFAULT_HWM = 1024 * 1024;
-const DRAIN_POLL_MS = 2;
-
 export async function execTransport(client: KubeClient, opts: ExecTransportOptions): Promise<ExecTransport> {
   const namespace = opts.namespace ?? client.namespace;
   const stdin = opts.stdin ?? true;
@@ -89,41 +83,32 @@ export async function execTransport(client: KubeClient, opts: ExecTransportOptio
   return new ExecSocketTransport(ws, what, opts);
 }
 
-class ExecSocketTransport extends TransportEvents implements ExecTransport {
+class ExecSocketTransport extends ChannelSocket implements ExecTransport {
   readonly protocol: ExecProtocol;
   exitStatus: ExecStatus | undefined;
   pingRttMs: number | undefined;
-  readonly #ws: WebSocket;
   readonly #what: string;
-  readonly #hwm: number;
-  readonly #lowWater: number;
   readonly #onStderr: ((line: string) => void) | undefined;
   readonly #stderr = new LineSplitter();
-  #drainTimer: ReturnType<typeof setInterval> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #pingSentAt: number | undefined;
   #pongSeen = false;
   #stdinClosed = false;
-  #closedByUs = false;
   #failure: Error | undefined;
   readonly firstOutput: Promise<void>;
   #outputSeen: (() => void) | undefined;
   #outputFailed: ((error: Error) => void) | undefined;
 
   constructor(ws: WebSocket, what: string, opts: ExecTransportOptions) {
-    super();
-    this.#ws = ws;
+    super(ws, opts.highWaterMark);
     this.#what = what;
     this.protocol = ws.protocol as ExecProtocol;
-    this.#hwm = opts.highWaterMark ?? DEFAULT_HWM;
-    this.#lowWater = Math.floor(this.#hwm / 4);
     this.#onStderr = opts.onStderr;
     this.firstOutput = new Promise<void>((resolve, reject) => {
       this.#outputSeen = resolve;
       this.#outputFailed = reject;
     });
     this.firstOutput.catch(() => {}); // most callers never ask
-    ws.binaryType = "arraybuffer";
     ws.addEventListener("message", (ev) => this.#onMessage(ev.data));
     ws.addEventListener("close", (ev) => this.#finish(ev.code, ev.reason));
     ws.addEventListener("error", (ev) => {
@@ -145,27 +130,15 @@ class ExecSocketTransport extends TransportEvents implements ExecTransport {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.closeTold || this.#stdinClosed || this.#ws.readyState !== WebSocket.OPEN) return false;
-    for (let off = 0; off < data.byteLength; off += MAX_STDIN_PAYLOAD) {
-      this.#ws.send(frame(Channel.stdin, data.subarray(off, off + MAX_STDIN_PAYLOAD)));
-    }
-    if (this.#ws.bufferedAmount <= this.#hwm) return true;
-    this.#drainTimer ??= setInterval(() => this.#pollDrain(), DRAIN_POLL_MS);
-    return false;
+    if (this.closeTold || this.#stdinClosed || this.ws.readyState !== WebSocket.OPEN) return false;
+    return this.send(Channel.stdin, data);
   }
 
   closeStdin(): boolean {
-    if (this.protocol !== EXEC_PROTOCOL_V5 || this.#stdinClosed || this.#ws.readyState !== WebSocket.OPEN) return false;
+    if (this.protocol !== EXEC_PROTOCOL_V5 || this.#stdinClosed || this.ws.readyState !== WebSocket.OPEN) return false;
     this.#stdinClosed = true;
-    this.#ws.send(new Uint8Array([Channel.close, Channel.stdin]));
+    this.ws.send(new Uint8Array([Channel.close, Channel.stdin]));
     return true;
-  }
-
-  close(): void {
-    if (this.closeTold || this.#closedByUs) return;
-    this.#closedByUs = true;
-    // Queued stdin goes out before the Close frame.
-    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) this.#ws.close(1000);
   }
 
   #onMessage(data: unknown): void {
@@ -192,16 +165,8 @@ class ExecSocketTransport extends TransportEvents implements ExecTransport {
     }
   }
 
-  #pollDrain(): void {
-    if (this.#ws.readyState !== WebSocket.OPEN || this.#ws.bufferedAmount <= this.#lowWater) {
-      clearInterval(this.#drainTimer);
-      this.#drainTimer = undefined;
-      if (this.#ws.readyState === WebSocket.OPEN) this.emitDrain();
-    }
-  }
-
   #ping(every: number): void {
-    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     // Only a server that has answered a ping before can be judged dead for not answering.
     if (this.#pingSentAt !== undefined && this.#pongSeen && performance.now() - this.#pingSentAt > 2 * every) {
       this.#failure ??= new KfwdError(
@@ -209,26 +174,26 @@ class ExecSocketTransport extends TransportEvents implements ExecTransport {
         `Cannot keep the exec stream to ${this.#what} open: the API server stopped answering pings`,
         "Check the network to the cluster.",
       );
-      this.#ws.terminate();
+      this.ws.terminate();
       return;
     }
     if (this.#pingSentAt === undefined) {
       this.#pingSentAt = performance.now();
-      this.#ws.ping();
+      this.ws.ping();
     }
   }
 
   #finish(code: number, reason: string): void {
     if (this.closeTold) return;
     clearInterval(this.#pingTimer);
-    clearInterval(this.#drainTimer);
+    this.stopDrain();
     if (this.#onStderr) {
       const rest = this.#stderr.flush();
       if (rest !== undefined) this.#onStderr(rest);
     }
     let error: Error | undefined;
     if (this.exitStatus && !this.exitStatus.success) error = new ExecExitError(this.exitStatus, this.#what);
-    else if (this.exitStatus?.success || this.#closedByUs) error = undefined;
+    else if (this.exitStatus?.success || this.closedByUs) error = undefined;
     else {
       error =
         this.#failure ??

@@ -3,24 +3,21 @@
  * as a WebSocket through the API server and kubelet (`v4.channel.k8s.io`, one port per socket). Channel 0 carries
  * the data, channel 1 the kubelet's error text; the server opens each channel with the port number (2 bytes,
  * little-endian), which is not data. Unlike exec, the bytes skip the container's stdio pipes and the runtime
- * shim. Flow control as in exec.ts: `write` returns false above a high-water mark and `onDrain` fires once
- * `bufferedAmount` (polled, Bun's client has no drain event) fell below a quarter of it.
+ * shim. Flow control as for every channel WebSocket (channel-socket.ts).
  */
 import { KfwdError } from "../errors";
 import type { Transport } from "../../wire/transport";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";
-import { TransportEvents } from "./transport-events";
+import { ChannelSocket } from "./channel-socket";
 import { openExecSocket } from "./exec-connect";
-import { EXEC_PROTOCOL_V4, frame, MAX_STDIN_PAYLOAD } from "./exec-protocol";
+import { EXEC_PROTOCOL_V4 } from "./exec-protocol";
 
 const DATA = 0;
 const ERROR = 1;
 /** Each channel's first 2 bytes from the server name the port. */
 const PORT_PREFIX = 2;
-const DEFAULT_HWM = 1024 * 1024;
-const DRAIN_POLL_MS = 2;
 
 export interface PortForwardOptions {
   namespace?: string;
@@ -51,24 +48,17 @@ export async function portForwardTransport(client: KubeClient, opts: PortForward
   return new PortForwardSocket(ws, what, opts);
 }
 
-class PortForwardSocket extends TransportEvents implements Transport {
-  readonly #ws: WebSocket;
+class PortForwardSocket extends ChannelSocket implements Transport {
   readonly #what: string;
-  readonly #hwm: number;
   /** Port-prefix bytes still to skip on each channel. */
   readonly #skip = [PORT_PREFIX, PORT_PREFIX];
   #errorText = "";
-  #drainTimer: ReturnType<typeof setInterval> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #closedByUs = false;
   #failure: Error | undefined;
 
   constructor(ws: WebSocket, what: string, opts: PortForwardOptions) {
-    super();
-    this.#ws = ws;
+    super(ws, opts.highWaterMark);
     this.#what = what;
-    this.#hwm = opts.highWaterMark ?? DEFAULT_HWM;
-    ws.binaryType = "arraybuffer";
     ws.addEventListener("message", (ev) => this.#onMessage(ev.data));
     ws.addEventListener("close", (ev) => this.#finish(ev.code));
     ws.addEventListener("error", (ev) => {
@@ -81,18 +71,8 @@ class PortForwardSocket extends TransportEvents implements Transport {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.closeTold || this.#ws.readyState !== WebSocket.OPEN) return false;
-    for (let off = 0; off < data.byteLength; off += MAX_STDIN_PAYLOAD)
-      this.#ws.send(frame(DATA, data.subarray(off, off + MAX_STDIN_PAYLOAD)));
-    if (this.#ws.bufferedAmount <= this.#hwm) return true;
-    this.#drainTimer ??= setInterval(() => this.#pollDrain(), DRAIN_POLL_MS);
-    return false;
-  }
-
-  close(): void {
-    if (this.closeTold || this.#closedByUs) return;
-    this.#closedByUs = true;
-    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) this.#ws.close(1000);
+    if (this.closeTold || this.ws.readyState !== WebSocket.OPEN) return false;
+    return this.send(DATA, data);
   }
 
   #onMessage(data: unknown): void {
@@ -115,14 +95,6 @@ class PortForwardSocket extends TransportEvents implements Transport {
     this.emitData(payload);
   }
 
-  #pollDrain(): void {
-    if (this.#ws.readyState !== WebSocket.OPEN || this.#ws.bufferedAmount <= this.#hwm / 4) {
-      clearInterval(this.#drainTimer);
-      this.#drainTimer = undefined;
-      if (this.#ws.readyState === WebSocket.OPEN) this.emitDrain();
-    }
-  }
-
   #error(why: string): KfwdError {
     return new KfwdError(
       "KFWD_EXEC_PORTFORWARD_FAILED",
@@ -134,10 +106,10 @@ class PortForwardSocket extends TransportEvents implements Transport {
   #finish(code: number): void {
     if (this.closeTold) return;
     clearInterval(this.#pingTimer);
-    clearInterval(this.#drainTimer);
+    this.stopDrain();
     const error = this.#errorText
       ? this.#error(this.#errorText.trim())
-      : this.#closedByUs
+      : this.closedByUs
         ? undefined
         : (this.#failure ?? (code === 1000 ? undefined : this.#error(`closed (WebSocket code ${code})`)));
     debugKube(`portforward ${this.#what}: closed (code ${code}) ${error ? error.message : "cleanly"}`);
