@@ -12,3 +12,4 @@ export {
 } from "./exec";
 export { kubeconfigPaths, loadKubeconfig, resolveContext, type Kubeconfig, type ResolvedContext } from "./kubeconfig";
 export { portForwardTransport, type PortForwardOptions } from "./portforward";
+export { updateObject } from "./update";

@@ -5,7 +5,7 @@
  * or is gone, and restores the Service when none is left. A live session's entries are never touched.
  */
 import { leaveService } from "../../../wire/intercept";
-import { apiPath, isKubeApiError, type KubeClient } from "../../kube/index";
+import { apiPath, isKubeApiError, type KubeClient, updateObject } from "../../kube/index";
 import type { KubeService, PlannedService } from "./plan";
 
 export const LEASE_SECONDS = 30;
@@ -87,21 +87,11 @@ export async function reapExpired(
       // than a lease period is left alone (the agent's clock wrote `since`: be generous about clocks).
       if (state === "expired" && Date.now() - Date.parse(entry.since) < LEASE_SECONDS * 1000) continue;
       const path = apiPath({ resource: "services", namespace, name: s.name });
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const svc = await client.get<KubeService>(path);
-        const next = leaveService(svc, id);
-        if (!next) break;
-        try {
-          await client.replace(path, next);
-          reaped++;
-          note(
-            `Restored Service ${s.name} for session ${id} (${entry.owner}), ${state === "gone" ? "whose agent is gone (its Lease went with its Job)" : "whose lease expired"}`,
-          );
-          break;
-        } catch (e) {
-          if (!isKubeApiError(e, 409)) throw e;
-        }
-      }
+      if (!(await updateObject<KubeService>(client, path, (svc) => leaveService(svc, id)))) continue;
+      reaped++;
+      note(
+        `Restored Service ${s.name} for session ${id} (${entry.owner}), ${state === "gone" ? "whose agent is gone (its Lease went with its Job)" : "whose lease expired"}`,
+      );
     }
   }
   return reaped;

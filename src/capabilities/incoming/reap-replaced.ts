@@ -6,7 +6,7 @@
  * one 60 s deadline.
  */
 import { REPLACED_BY_ANNOTATION, REPLICAS_ANNOTATION } from "../../../wire/intercept";
-import { apiPath, isKubeApiError, type KubeClient } from "../../kube/index";
+import { apiPath, isKubeApiError, type KubeClient, updateObject } from "../../kube/index";
 import { leaseName, leaseState } from "./lease";
 
 interface WorkloadObject {
@@ -61,26 +61,18 @@ export async function reapReplaced(o: ReapContext): Promise<string[]> {
   return restored;
 }
 
-/** Puts the recorded count back and drops the record (with the read resourceVersion; a conflict reads again). */
+/** Puts the recorded count back and drops the record; the count, or undefined when the session's record is gone. */
 async function restoreReplicas(client: KubeClient, path: string, session: string): Promise<number | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const w = await client.get<WorkloadObject>(path);
+  let replicas = 0;
+  const restored = await updateObject<WorkloadObject>(client, path, (w) => {
     const a = w.metadata.annotations ?? {};
     if (a[REPLACED_BY_ANNOTATION] !== session) return undefined;
     const { [REPLICAS_ANNOTATION]: recorded, [REPLACED_BY_ANNOTATION]: _by, ...rest } = a;
     const count = Number(recorded);
-    const replicas = recorded !== undefined && Number.isInteger(count) && count >= 0 ? count : 1;
-    try {
-      await client.replace(path, {
-        ...w,
-        metadata: { ...w.metadata, annotations: rest },
-        spec: { ...w.spec, replicas },
-      });
-      return replicas;
-    } catch (e) {
-      if (!isKubeApiError(e, 409) || attempt >= 10) throw e;
-    }
-  }
+    replicas = recorded !== undefined && Number.isInteger(count) && count >= 0 ? count : 1;
+    return { ...w, metadata: { ...w.metadata, annotations: rest }, spec: { ...w.spec, replicas } };
+  });
+  return restored ? replicas : undefined;
 }
 
 async function readyPod(o: ReapContext, path: string, what: string, deadline: number): Promise<void> {

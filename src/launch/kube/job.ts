@@ -4,7 +4,7 @@
  * user at once and names the field instead of surfacing later as a FailedCreate event.
  */
 import { KfwdError } from "../../errors";
-import { apiPath, isKubeApiError, type KubeClient } from "../../kube/index";
+import { apiPath, isKubeApiError, type KubeClient, updateObject } from "../../kube/index";
 import { selector, LABEL } from "../../kube/labels";
 import { AGENT_CONTAINER, agentJob, jobPodForDryRun, type AgentSpecOptions } from "./agent-spec";
 import type { AgentHome } from "./home";
@@ -96,21 +96,18 @@ export async function startPodAgent(o: PodAgentOptions): Promise<AgentHome> {
 
 type Owner = { apiVersion: string; kind: string; name: string; uid: string };
 
-/** Adds an owner reference (with the read resourceVersion: a conflict reads again). */
+/** Adds an owner reference, unless the object has it already (a merge patch: the Role grants leases "patch"). */
 async function addOwner(client: KubeClient, path: string, owner: Owner): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await client.get<{ metadata: { resourceVersion?: string; ownerReferences?: Owner[] } }>(path);
-    const owners = current.metadata.ownerReferences ?? [];
-    if (owners.some((r) => r.uid === owner.uid)) return;
-    try {
-      await client.patch(path, {
-        metadata: { resourceVersion: current.metadata.resourceVersion, ownerReferences: [...owners, owner] },
-      });
-      return;
-    } catch (e) {
-      if (!isKubeApiError(e, 409) || attempt >= 10) throw e;
-    }
-  }
+  type Owned = { metadata: { resourceVersion?: string; ownerReferences?: Owner[] } };
+  await updateObject<Owned, { metadata: { resourceVersion: string | undefined; ownerReferences: Owner[] } }>(
+    client,
+    path,
+    ({ metadata: { resourceVersion, ownerReferences: owners = [] } }) =>
+      owners.some((r) => r.uid === owner.uid)
+        ? undefined
+        : { metadata: { resourceVersion, ownerReferences: [...owners, owner] } },
+    "patch",
+  );
 }
 
 export async function containerRunning(
