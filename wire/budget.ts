@@ -54,7 +54,7 @@ const MAX_SOCKET_READ = 512 * KiB;
 /** The smallest receive buffer a socket is capped to. */
 const MIN_SOCKET_BUFFER = 4 * KiB;
 /** Credit is granted in steps of at least this (or what is left of a small target), so updates stay few. */
-const MIN_GRANT = 4 * KiB;
+export const MIN_GRANT = 4 * KiB;
 
 export interface ReceiveBudgetOptions {
   /** The most all streams together may have granted and not consumed. */

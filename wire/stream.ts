@@ -13,7 +13,7 @@ import { Flag, FrameType, HEADER_SIZE, MAX_WINDOW, ResetReason } from "./constan
 import { writeFrame } from "./codec";
 import { encodeReason, encodeU32 } from "./payloads";
 import { streamResetError } from "./errors";
-import type { ReceiveBudget, SendBudget } from "./budget";
+import { MIN_GRANT, type ReceiveBudget, type SendBudget } from "./budget";
 import { capReceiveBuffer } from "./socket-buffer";
 import { WindowSizer, creditStep } from "./window-sizing";
 
@@ -31,9 +31,6 @@ export interface StreamSession {
   /** The window streams on this link grew to (0: none yet); new streams start from it. */
   readonly linkWindow: { reached: number };
 }
-
-/** A peer with less credit than this may not send again before it gets more (budget.ts MIN_GRANT). */
-const MIN_WAKE_CREDIT = 4 * 1024;
 
 type WriteCallback = (error?: Error | null) => void;
 
@@ -316,7 +313,8 @@ export class MuxStream extends Duplex {
     if (n <= 0) {
       // The peer is (nearly) out of credit and nothing may come to make us ask again (Node does not call _read
       // again for a stream that did not push): ask again whenever credit is freed, ours or another stream's.
-      if (this.limit - this.received < MIN_WAKE_CREDIT) budget.waitForRoom(this.retryGrant);
+      // (Less than the smallest grant left counts as out.)
+      if (this.limit - this.received < MIN_GRANT) budget.waitForRoom(this.retryGrant);
       return;
     }
     const rttMs = this.session.rttMs();

@@ -10,12 +10,12 @@
  * uses the WebSocket protocol).
  */
 import type { Socket } from "node:net";
-import { KfwdError } from "../errors";
+import type { KfwdError } from "../errors";
 import type { Transport } from "../../wire/transport";
 import { apiPath } from "./api-path";
 import type { KubeClient } from "./client";
 import { debugKube } from "./debug";
-import type { PortForwardOptions } from "./portforward";
+import { portForwardError, type PortForwardOptions } from "./portforward";
 import { TransportEvents } from "./transport-events";
 import {
   dataFrameHeader,
@@ -186,11 +186,7 @@ class SpdyPortForward extends TransportEvents implements Transport {
   }
 
   #error(why: string): KfwdError {
-    return new KfwdError(
-      "KFWD_EXEC_PORTFORWARD_FAILED",
-      `The port-forward stream to ${this.#what} failed: ${why}`,
-      "kfwd carries the session over exec meanwhile.",
-    );
+    return portForwardError(this.#what, why);
   }
 
   #finish(error: Error | undefined): void {

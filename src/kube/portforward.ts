@@ -96,11 +96,7 @@ class PortForwardSocket extends ChannelSocket implements Transport {
   }
 
   #error(why: string): KfwdError {
-    return new KfwdError(
-      "KFWD_EXEC_PORTFORWARD_FAILED",
-      `The port-forward stream to ${this.#what} failed: ${why}`,
-      "kfwd carries the session over exec meanwhile.",
-    );
+    return portForwardError(this.#what, why);
   }
 
   #finish(code: number): void {
@@ -115,4 +111,13 @@ class PortForwardSocket extends ChannelSocket implements Transport {
     debugKube(`portforward ${this.#what}: closed (code ${code}) ${error ? error.message : "cleanly"}`);
     this.emitClose(error);
   }
+}
+
+/** The port-forward link failed (either protocol); the session goes on over exec. */
+export function portForwardError(what: string, why: string): KfwdError {
+  return new KfwdError(
+    "KFWD_EXEC_PORTFORWARD_FAILED",
+    `The port-forward stream to ${what} failed: ${why}`,
+    "kfwd carries the session over exec meanwhile.",
+  );
 }
