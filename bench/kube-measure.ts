@@ -1,6 +1,5 @@
 /** Timing helpers for bench/kube.ts: percentiles, free ports, curl transfers, first responses, time to a child. */
 import { spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 
 export interface Summary {
   n: number;
@@ -15,17 +14,6 @@ export function summarize(values: readonly number[]): Summary {
   const s = [...values].sort((a, b) => a - b);
   const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? Number.NaN;
   return { n: s.length, median: at(0.5), p90: at(0.9), min: s[0] ?? Number.NaN, max: s[s.length - 1] ?? Number.NaN };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** One HTTP download with curl; MB/s (10^6 bytes) of the body. Throws unless all bytes arrived. */

@@ -20,13 +20,13 @@ import {
   curlUploadMBps,
   execMBps,
   firstResponseMs,
-  freePort,
   portForward,
   stdoutWriter,
   summarize,
   timeToChild,
   type Summary,
 } from "./kube-measure";
+import { freePort } from "../test/helpers/ports";
 import { writeReadmeSection } from "./readme";
 
 const root = join(import.meta.dir, "..");

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile } from "../helpers/kfwd";
+import { freePort } from "../helpers/ports";
 import type { SessionJson } from "../../src/session/status-text";
 import { httpOf, socksOf } from "../helpers/session-json";
 
@@ -37,10 +38,9 @@ describe.skipIf(!canMakeNetns())("kfwd up / status / down with local agents in a
 
   beforeAll(async () => {
     cluster = await startFakeCluster();
-    // Forwards take fixed ports: one unlikely to be in use, by this test run's pid.
     shop = localProfile(
       cluster.netns,
-      `\n[[forward]]\nlocal = ${20000 + (process.pid % 20000)}\nremote = "${NAMES.echo}:${PORTS.echo}"\nname = "echo"\n`,
+      `\n[[forward]]\nlocal = ${await freePort()}\nremote = "${NAMES.echo}:${PORTS.echo}"\nname = "echo"\n`,
     );
     other = localProfile(cluster.netns);
     xdg = mkdtempSync(join(tmpdir(), "kfwd-xdg-"));

@@ -8,9 +8,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile } from "../helpers/kfwd";
+import { freePort } from "../helpers/ports";
 
 const download = join(import.meta.dir, "../fixtures/clients/download.ts");
-const FORWARD_PORT = 21000 + (process.pid % 20000);
+const FORWARD_PORT = await freePort();
 
 describe.skipIf(!canMakeNetns())("resets reach the client as resets", () => {
   let cluster: FakeCluster;
@@ -26,7 +27,7 @@ describe.skipIf(!canMakeNetns())("resets reach the client as resets", () => {
 
   const through = async (args: string[]): Promise<{ outcome: string; bytes: number }> => {
     const r = await kfwd(["run", profile, "--", process.execPath, download, ...args]);
-    expect(r.code).toBe(0);
+    if (r.code !== 0) throw new Error(`kfwd run exited ${r.code}: ${r.stderr}`);
     return JSON.parse(r.stdout) as { outcome: string; bytes: number };
   };
 
@@ -62,11 +63,14 @@ describe.skipIf(!canMakeNetns())("resets reach the client as resets", () => {
       String(PORTS.source),
       "1000000000000\\n",
     ]);
+    let ended = false;
+    void run.then(() => (ended = true));
     let agent: string | undefined;
-    while (agent === undefined) {
+    while (agent === undefined && !ended) {
       await Bun.sleep(100);
       agent = agentPids(cluster.netns)[0];
     }
+    if (agent === undefined) throw new Error(`kfwd ended before its agent was seen: ${(await run).stderr}`);
     await Bun.sleep(500); // the download is under way
     spawnSync("kill", ["-9", agent]);
     const r = await run;

@@ -14,11 +14,12 @@ import { createInterface } from "node:readline";
 import type { SessionJson } from "../../src/session/status-text";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../helpers/fake-cluster";
 import { kfwd, localProfile } from "../helpers/kfwd";
+import { freePort } from "../helpers/ports";
 import { httpOf, socksOf } from "../helpers/session-json";
 import { splitHostPort } from "../helpers/socks-client";
 
 const abandon = join(import.meta.dir, "../fixtures/clients/abandon.ts");
-const FORWARD_PORT = 22000 + (process.pid % 20000);
+const FORWARD_PORT = await freePort();
 
 describe.skipIf(!canMakeNetns())("streams end when their clients leave", () => {
   let cluster: FakeCluster;

@@ -6,23 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { createServer, type AddressInfo } from "node:net";
 import type { SessionJson } from "../../src/session/status-text";
 import { KFWD, kfwd } from "../helpers/kfwd";
 import { labProfile, requireLabOrSkip } from "../helpers/lab";
+import { freePort } from "../helpers/ports";
 import { createTestApp, type TestApp } from "../helpers/testapp";
 
 const lab = requireLabOrSkip();
 const name = `pf-${Date.now().toString(36)}`;
 const SIZE = 48 * 1024 * 1024;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** What the testapp's /bytes/<n> sends: its 15-byte line, repeated. */
 function expectedDigest(n: number): string {

@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../../helpers/fake-cluster";
 import { kfwd, localProfile } from "../../helpers/kfwd";
+import { freePort } from "../../helpers/ports";
 
-const SINK_FORWARD = 24000 + (process.pid % 15000);
-const ECHO_FORWARD = SINK_FORWARD + 1;
+const SINK_FORWARD = await freePort();
+const ECHO_FORWARD = await freePort();
 
 /** Sends `body`, half-closes, and resolves with everything the other side sent until it closed. */
 function sendThenHalfClose(port: number, body: Buffer): Promise<string> {

@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { canMakeNetns, NAMES, PORTS, startFakeCluster, type FakeCluster } from "../../helpers/fake-cluster";
 import { kfwd, localProfile } from "../../helpers/kfwd";
+import { freePort } from "../../helpers/ports";
 
 const canSetpriv = spawnSync("setpriv", ["--help"]).status === 0;
 const web = `http://${NAMES.web}:${PORTS.http}`;
-const forwardPort = 20000 + ((process.pid + 7) % 20000);
+const forwardPort = await freePort();
 
 /** Each client as `who`, printing "<who> <client> ok|refused". */
 const CLIENTS = `

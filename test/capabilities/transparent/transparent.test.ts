@@ -13,6 +13,7 @@ import { transparentSupport } from "../../../src/capabilities/transparent/suppor
 import { canMakeNetns, type FakeCluster, SERVICE_NAMES, startFakeCluster } from "../../helpers/fake-cluster";
 import { type FakeDatabases, hasDatabases, startDatabases } from "../../helpers/fake-databases";
 import { kfwd, writeProfile } from "../../helpers/kfwd";
+import { freePort } from "../../helpers/ports";
 
 const CLUSTER_IP = "10.99.0.10";
 const NAME = "edge.shop.svc.cluster.local";
@@ -110,11 +111,12 @@ func main() {
   );
 
   test("loopback stays the command's own, and a port it listens on is published on the host", async () => {
+    const port = await freePort();
     const script = `
       const http = require("node:http");
       const server = http.createServer((q, s) => s.end("served from inside\\n"));
-      server.listen(18481, "127.0.0.1", async () => {
-        const self = await fetch("http://127.0.0.1:18481/").then((r) => r.text());
+      server.listen(${port}, "127.0.0.1", async () => {
+        const self = await fetch("http://127.0.0.1:${port}/").then((r) => r.text());
         process.stdout.write("self: " + self);
         setTimeout(() => process.exit(0), 3000);
       });`;
@@ -124,7 +126,7 @@ func main() {
     let published = "";
     for (let i = 0; i < 40 && !published; i++) {
       await Bun.sleep(100);
-      published = await fetch("http://127.0.0.1:18481/").then(
+      published = await fetch(`http://127.0.0.1:${port}/`).then(
         (r) => r.text(),
         () => "",
       );
