@@ -465,7 +465,7 @@ export const ERRORS = {
   KFWD_FORWARD_LISTEN_FAILED: {
     area: "local",
     meaning: "A `[[forward]]` cannot listen on its `local` address (port in use, address not local).",
-    fix: "Pick another `local` port, or 0 for any free port.",
+    fix: "Pick another `local` port; on Linux, one below the ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`), which outgoing connections can take at any time.",
   },
   KFWD_CONTROL_LISTEN_FAILED: {
     area: "local",

@@ -65,7 +65,9 @@ const forwardLocal = field(
     required: true,
     example: 5432,
     description:
-      'Where the forward listens on this machine: a port (on 127.0.0.1) or "host:port" with a loopback host.',
+      'Where the forward listens on this machine: a port (on 127.0.0.1) or "host:port" with a loopback host. ' +
+      "Pick one below your system's ephemeral range (32768 on Linux, 49152 on macOS): outgoing connections can take " +
+      "ports in that range at any time.",
   },
   (raw): HostPort => {
     const fix = 'Write a port like 5432, or "127.0.0.1:5432".';

@@ -3,6 +3,7 @@ import net from "node:net";
 import { formatHostPort } from "../../wire/net";
 import { KfwdError } from "../errors";
 import { admitOwner } from "./owner";
+import { portTakenHint } from "./port-taken";
 
 export interface ProxyServer {
   readonly host: string;
@@ -52,7 +53,9 @@ export function listen(options: ListenOptions): Promise<ProxyServer> {
         new KfwdError(
           "KFWD_PROXY_LISTEN",
           `Cannot start the ${options.name} on "${where}": ${err.code ?? err.message}`,
-          err.code === "EADDRINUSE" ? "Pick another port, or 0 to let kfwd choose a free one." : undefined,
+          err.code === "EADDRINUSE"
+            ? portTakenHint(options.port ?? 0, "Pick another port, or 0 to let kfwd choose a free one.")
+            : undefined,
           { cause: err },
         ),
       );

@@ -4,21 +4,11 @@
  * local end of an outgoing connection (the lab's API server, etcd and kubelet hold hundreds on loopback), and a
  * listener cannot share its port with a connected socket that was not bound with SO_REUSEADDR.
  */
-import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { ephemeralRange } from "../../src/proxy/port-taken";
 
 const LOWEST = 20000;
 const handedOut = new Set<number>();
-
-/** The first port of the kernel's ephemeral range (32768 unless configured otherwise). */
-function ephemeralStart(): number {
-  try {
-    const first = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
-    return Number.isInteger(first) && first > LOWEST + 1000 ? first : 32768;
-  } catch {
-    return 32768;
-  }
-}
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -30,7 +20,7 @@ function canListen(port: number): Promise<boolean> {
 
 /** A port on 127.0.0.1 that is free now, below the ephemeral range, and not handed out before in this process. */
 export async function freePort(): Promise<number> {
-  const end = ephemeralStart();
+  const end = Math.max(ephemeralRange()?.first ?? 32768, LOWEST + 1000);
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = LOWEST + Math.floor(Math.random() * (end - LOWEST));
     if (handedOut.has(port) || !(await canListen(port))) continue;

@@ -3,6 +3,7 @@ import { KfwdError } from "../../errors";
 import { type Destination, dialOutcome } from "../../proxy/dialer";
 import { admitOwner } from "../../proxy/owner";
 import { splice } from "../../proxy/splice";
+import { portTakenHint } from "../../proxy/port-taken";
 import type { Tunnel } from "../../session/tunnel";
 
 export interface ForwardSpec {
@@ -53,7 +54,9 @@ export async function startForward(
         new KfwdError(
           "KFWD_FORWARD_LISTEN_FAILED",
           `Cannot listen on ${spec.listen.host}:${spec.listen.port} for forward ${describe(spec)}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`,
-          "Pick another `local` port in the profile's [[forward]], or 0 for any free port.",
+          error.code === "EADDRINUSE"
+            ? portTakenHint(spec.listen.port, "Pick another `local` port in the profile's [[forward]].")
+            : "Use a loopback address this machine has, such as 127.0.0.1.",
         ),
       ),
     );
