@@ -36,6 +36,8 @@ export interface PortContext {
   isPeer(address: string): boolean;
   /** The host is gone: its connections go to the origin while the agent drains. */
   hostGone(): boolean;
+  /** replace, host gone: a Ready pod of the restored workload, once there is one (undefined: none in time). */
+  restoredPod(): Promise<string | undefined>;
   /** The agent is closing: a kept-alive connection ends at its next request boundary. */
   closing(): boolean;
   /** Filter connections between requests (the agent ends them when it closes). */
@@ -44,28 +46,34 @@ export interface PortContext {
 }
 
 export async function stealConnection(socket: Socket, ctx: PortContext): Promise<void> {
-  if (ctx.hostGone() && ctx.port.origin) {
-    // The Service is being given back and kube-proxy still sends some here: the pods answer it.
-    let origin: Socket;
+  if (!ctx.hostGone()) {
+    let host: Duplex | undefined;
     try {
-      origin = await dialOrigin(ctx);
+      host = await ctx.openHost();
     } catch {
-      return resetSocket(socket);
+      // Refused by the host app; or the tunnel ended meanwhile, and the connection goes where the others now go.
+      if (!ctx.hostGone()) {
+        ctx.stats.refused++;
+        return resetSocket(socket);
+      }
     }
-    ctx.stats.toOrigin++;
-    socket.resume();
-    return join(socket, origin);
+    if (host) {
+      ctx.stats.toHost++;
+      socket.resume();
+      return join(socket, host);
+    }
   }
-  let host: Duplex;
+  // The host is gone and kube-proxy still sends some here: the pods answer it — steal's through the origin
+  // Service, replace's once the restored workload has a Ready pod (the connection waits for it, unread).
+  let origin: Socket;
   try {
-    host = await ctx.openHost();
+    origin = await dialOrigin(ctx, ctx.port.origin ? undefined : await ctx.restoredPod());
   } catch {
-    ctx.stats.refused++;
     return resetSocket(socket);
   }
-  ctx.stats.toHost++;
+  ctx.stats.toOrigin++;
   socket.resume();
-  await join(socket, host);
+  await join(socket, origin);
 }
 
 function dialOrigin(ctx: PortContext, ip?: string): Promise<Socket> {

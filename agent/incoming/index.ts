@@ -28,6 +28,7 @@ import { KfwdError } from "../../wire/kfwd-error";
 import type { Mux } from "../../wire/mux";
 import { filterConnection, mirrorConnection, type PortContext, type Route, stealConnection } from "./connections";
 import { type InClusterKube, inClusterKube, servicePath, updateObject } from "./kube";
+import { type RestoredPods, restoredPods } from "./restored-pods";
 
 /**
  * After giving the Service back and turning unready, keep serving this long: the readiness probe (every second)
@@ -50,6 +51,8 @@ interface Running {
   idle: Set<Socket>;
   /** The host is gone (tunnel ended): what is still sent here goes to the origin. */
   hostGone: boolean;
+  /** replace, host gone: the restored workload's Ready pods, which what still arrives here waits for. */
+  restoredPods: RestoredPods | undefined;
   /** The drain is over: connections end at their next request boundary. */
   closing: boolean;
   stats: InterceptPortStats[];
@@ -103,6 +106,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
 
   const close = async (r: Running): Promise<void> => {
     r.closing = true;
+    r.restoredPods?.stop();
     r.ready?.close();
     for (const s of r.servers) s.close();
     // Between requests a FIN is what an HTTP client expects of a kept-alive connection; a raw stolen connection
@@ -116,6 +120,8 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
   /** Gives everything back, turns unready, serves on while kube-proxy catches up, then closes. */
   const leave = async (r: Running, hostGone: boolean): Promise<string[]> => {
     r.hostGone ||= hostGone;
+    if (r.hostGone && r.params.mode === "replace" && !r.restoredPods)
+      r.restoredPods = restoredPods(r.kube, r.params.namespace, r.params.services, process.env.KFWD_POD_IP ?? "", log);
     const restored = await restore(r);
     // replace: the workload's pods take a while to be Ready again; until then this agent is the only endpoint.
     if (r.params.mode === "replace" && r.params.workload) await podsReady(r.kube, r.params);
@@ -137,6 +143,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
         sockets: new Set(),
         idle: new Set(),
         hostGone: false,
+        restoredPods: undefined,
         closing: false,
         stats: params.ports.map((p) => emptyPortStats(p.service, p.port)),
         peers: {},
@@ -263,6 +270,7 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
       },
       isPeer: (address) => Object.values(r.peers).some((p) => address === p.ip || address === `::ffff:${p.ip}`),
       hostGone: () => r.hostGone,
+      restoredPod: () => r.restoredPods?.next() ?? Promise.resolve(undefined),
       closing: () => r.closing,
       idle: r.idle,
       log,

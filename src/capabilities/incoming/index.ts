@@ -109,12 +109,16 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
     const needOrigin = settings.mode !== "replace";
     const rules: Record<string, unknown>[] = [];
     if (p.workload)
-      rules.push({
-        apiGroups: ["apps"],
-        resources: [p.workload.resource],
-        resourceNames: [p.workload.name],
-        verbs: ["get", "update"],
-      });
+      rules.push(
+        {
+          apiGroups: ["apps"],
+          resources: [p.workload.resource],
+          resourceNames: [p.workload.name],
+          verbs: ["get", "update"],
+        },
+        // Once kfwd is gone, what still reaches the agent waits for the restored workload's first Ready pod.
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list"] },
+      );
     else
       rules.push({
         apiGroups: [""],

@@ -229,6 +229,8 @@ export function neededPermissions(plan: IncomingPlan, settings: IncomingSettings
     perms.push(
       { verb: "get", group: "apps", resource: plan.workload.resource },
       { verb: "update", group: "apps", resource: plan.workload.resource },
+      // Granted to the agent's Role (what arrives once kfwd is gone waits for a restored pod): held by the user.
+      { verb: "list", group: "discovery.k8s.io", resource: "endpointslices" },
     );
   return perms;
 }

@@ -52,6 +52,7 @@ beforeAll(async () => {
     route: (head) => ((head.headers.get("x-dev-user") ?? []).includes("alice") ? { to: "host" } : { to: "origin" }),
     isPeer: () => false,
     hostGone: () => false,
+    restoredPod: async () => undefined,
     closing: () => false,
     idle: new Set(),
     log: () => {},

@@ -187,16 +187,25 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
         const to = marks[i + 1]![1];
         const during = log.filter(([t]) => t >= from && t < to);
         const failed = during.filter(([, what]) => what !== "host" && what !== "pods");
-        return { phase, requests: during.length, failed: failed.length, how: [...new Set(failed.map(([, w]) => w))] };
+        // Requests are sent one after another: the longest gap between two starts is the slowest answer (+20 ms).
+        const slowestMs = Math.max(0, ...during.slice(1).map(([t], j) => t - during[j]![0] - 20));
+        return {
+          phase,
+          requests: during.length,
+          failed: failed.length,
+          how: [...new Set(failed.map(([, w]) => w))],
+          slowestMs,
+        };
       });
       console.log(`steady client, ${mode} (a request every 20 ms, new connection each): ${JSON.stringify(phases)}`);
       // The side switches with each phase: the host answers once started, the pods after down and after kill -9.
       expect(log.some(([, w]) => w === "host") && log.at(-1)?.[1]).toBe("pods");
       const byPhase = Object.fromEntries(phases.map((p) => [p.phase, p.failed]));
       expect(byPhase.stop).toBe(0);
-      // After kill -9: steal loses at most the request the host held when it died (the agent sends the rest to the
-      // pods while kube-proxy catches up); replace has nobody to answer until the workload's pods are Ready again.
-      if (mode === "steal") expect(byPhase["kill -9"]).toBeLessThanOrEqual(1);
+      // After kill -9 at most the request the host held when it died is lost: steal's agent sends the rest to the
+      // pods through the origin while kube-proxy catches up; replace's holds them until the restored workload has
+      // a Ready pod and sends them there (a few seconds: a request may then time out, at most one more).
+      expect(byPhase["kill -9"]).toBeLessThanOrEqual(mode === "steal" ? 1 : 2);
     },
     180_000,
   );
