@@ -6,8 +6,8 @@
  * difference is the larger part of the CPU the whole path spends (bench/README.md).
  *
  * One port-forward connection is two SPDY streams sharing a request id: "error" (the server's error text,
- * if dialling the port fails) and "data" (the bytes). Not available through an HTTP proxy (the caller then
- * uses the WebSocket protocol).
+ * if dialling the port fails) and "data" (the bytes). Through the kubeconfig's http:// proxy it goes in a CONNECT
+ * tunnel (spdy/dial.ts); other proxies, and servers that refuse the upgrade, leave the WebSocket protocol.
  */
 import type { Socket } from "node:net";
 import type { KfwdError } from "../errors";
@@ -31,7 +31,7 @@ import {
   synStream,
 } from "./spdy/frames";
 import { HeaderBlockWriter } from "./spdy/headers";
-import { UpgradeRefused, upgradeToSpdy } from "./spdy/upgrade";
+import { upgradeToSpdy } from "./spdy/upgrade";
 
 export const PORTFORWARD_PROTOCOL = "portforward.k8s.io";
 const ERROR_STREAM = 1;
@@ -64,7 +64,6 @@ export async function connectSpdyPortForward(
   target: Pick<SpdyPortForwardOptions, "namespace" | "pod" | "connectTimeoutMs">,
 ): Promise<SpdyPortForwardConnection> {
   const conn = await client.streamConnection();
-  if (conn.proxy) throw new UpgradeRefused(undefined, "the cluster is reached through an HTTP proxy");
   const namespace = target.namespace ?? client.namespace;
   const path = apiPath({ resource: "pods", namespace, name: target.pod, subresource: "portforward" });
   const timeout = target.connectTimeoutMs ?? 30_000;

@@ -56,8 +56,8 @@ type Protocol = "SPDY" | "WebSocket";
 
 /**
  * SPDY first: the API server passes it through and the runtime copies its frames with less work than WebSocket
- * messages (kube/portforward-spdy.ts). Where it cannot be used (an HTTP proxy, a server or proxy that refuses the
- * upgrade), the WebSocket protocol, whose errors also say why a port-forward is refused.
+ * messages (kube/portforward-spdy.ts). Where it cannot be used (an https:// or SOCKS proxy, a server or proxy that
+ * refuses the upgrade), the WebSocket protocol, whose errors also say why a port-forward is refused.
  */
 async function openPortForward(
   o: PortForwardLinkOptions,

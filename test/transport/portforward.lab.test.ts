@@ -6,8 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { SessionJson } from "../../src/session/status-text";
-import { KFWD, kfwd } from "../helpers/kfwd";
+import { KFWD, kfwd, writeProfile } from "../helpers/kfwd";
+import { startConnectProxy } from "../helpers/connect-proxy";
 import { labProfile, requireLabOrSkip } from "../helpers/lab";
 import { freePort } from "../helpers/ports";
 import { createTestApp, type TestApp } from "../helpers/testapp";
@@ -124,6 +128,39 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
     const running = r.stderr.indexOf("Running true");
     expect(linked).toBeGreaterThanOrEqual(0);
     expect(running).toBeGreaterThan(linked);
+  }, 180_000);
+
+  test("through the kubeconfig's http:// proxy: API calls, exec and the SPDY link all cross it; a download arrives intact", async () => {
+    const proxy = await startConnectProxy({ credentials: "dev:s3cret" });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "kfwd-proxied-"));
+      const kubeconfig = join(dir, "kubeconfig");
+      const original = readFileSync(lab!.restricted, "utf8");
+      const withProxy = original.replace(
+        /^( +)server: (.*)$/m,
+        `$1server: $2\n$1proxy-url: ${proxy.url.replace("http://", "http://dev:s3cret@")}`,
+      );
+      expect(withProxy).not.toBe(original);
+      writeFileSync(kubeconfig, withProxy, { mode: 0o600 });
+      const port = await freePort();
+      const profile = writeProfile(
+        `[cluster]\nkubeconfig = "${kubeconfig}"\nnamespace = "${lab!.namespace}"\n[target]\nservice = "${name}"\n` +
+          `[agent]\nplacement = "pod"\n\n[[forward]]\nlocal = ${port}\nremote = "${name}:8080"\n`,
+      );
+      profiles.push(profile);
+      const r = await kfwd(["up", profile], { timeoutMs: 120_000 });
+      if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
+      const s = await linked(profile);
+      expect(s.links?.[1]?.description).toStartWith("port-forward (SPDY) to ");
+      expect(await download(port)).toBe(expectedDigest(SIZE));
+      const api = new URL(/server: (.*)/.exec(original)![1]!).host;
+      // REST calls, the exec WebSocket and the SPDY upgrade each opened tunnels to the API server, nothing else.
+      expect(proxy.heads.length).toBeGreaterThanOrEqual(3);
+      expect(proxy.heads.every((h) => h.startsWith(`CONNECT ${api} HTTP/1.1`))).toBe(true);
+    } finally {
+      await kfwd(["down", ...profiles.slice(-1)]);
+      proxy.close();
+    }
   }, 180_000);
 
   test('[agent] transport = "exec": one link, and streams on it', async () => {

@@ -3,9 +3,12 @@
  * one TLS (or plain TCP) connection, the request, the 101 answer; after it the socket carries SPDY frames.
  * The request's credentials and TLS settings are the client's own (client.ts streamConnection).
  */
-import { connect as tcpConnect, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import type { Socket } from "node:net";
 import type { StreamConnection } from "../client";
+import { dialApiServer } from "./dial";
+import { UpgradeRefused } from "./upgrade-refused";
+
+export { UpgradeRefused };
 
 export interface Upgraded {
   socket: Socket;
@@ -13,41 +16,22 @@ export interface Upgraded {
   rest: Uint8Array;
 }
 
-/** The server answered something else than 101 (status and body), or nothing usable. */
-export class UpgradeRefused extends Error {
-  constructor(
-    readonly status: number | undefined,
-    readonly body: string,
-  ) {
-    super(status === undefined ? body : `HTTP ${status}${body ? `: ${body}` : ""}`);
-  }
-}
-
 const MAX_HEAD = 64 * 1024;
 
-export function upgradeToSpdy(
+export async function upgradeToSpdy(
   conn: StreamConnection,
   path: string,
   protocol: string,
   timeoutMs: number,
 ): Promise<Upgraded> {
+  const started = Date.now();
   const url = new URL(conn.base.replace(/^ws/, "http"));
   const secure = url.protocol === "https:";
   const port = Number(url.port) || (secure ? 443 : 80);
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const socket: Socket = secure
-    ? tlsConnect({
-        host,
-        port,
-        servername: conn.tls.serverName ?? (/^[\d.:]+$/.test(host) ? undefined : host),
-        rejectUnauthorized: conn.tls.rejectUnauthorized,
-        ALPNProtocols: ["http/1.1"],
-        ...(conn.tls.ca ? { ca: conn.tls.ca } : {}),
-        ...(conn.tls.cert ? { cert: conn.tls.cert } : {}),
-        ...(conn.tls.key ? { key: conn.tls.key } : {}),
-      })
-    : tcpConnect({ host, port });
+  const socket = await dialApiServer(conn, { host, port, secure }, timeoutMs);
   socket.setNoDelay(true);
+  const left = Math.max(1, timeoutMs - (Date.now() - started));
   const head = [
     `POST ${url.pathname.replace(/\/$/, "")}${path} HTTP/1.1`,
     `Host: ${url.host}`,
@@ -66,8 +50,8 @@ export function upgradeToSpdy(
       socket.destroy();
       reject(error);
     };
-    const timer = setTimeout(() => fail(new UpgradeRefused(undefined, `no answer within ${timeoutMs} ms`)), timeoutMs);
-    socket.once(secure ? "secureConnect" : "connect", () => socket.write(head));
+    const timer = setTimeout(() => fail(new UpgradeRefused(undefined, `no answer within ${timeoutMs} ms`)), left);
+    socket.write(head);
     socket.on("error", fail);
     socket.on("close", () => fail(new UpgradeRefused(undefined, "the connection closed before an answer")));
     const onData = (chunk: Buffer): void => {
