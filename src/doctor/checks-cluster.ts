@@ -5,6 +5,7 @@ import { currentUser, type ClusterUser } from "../kube/current-user";
 import type { ServerVersion } from "../kube/types";
 import type { Profile } from "../profile/index";
 import type { CheckResult } from "./types";
+import { shownProxy } from "../kube/proxy";
 
 export function failed(id: string, title: string, e: unknown): CheckResult {
   if (e instanceof KfwdError)
@@ -22,7 +23,8 @@ export async function checkKubeconfig(profile: Profile): Promise<{ result: Check
       namespace: c.namespace,
     });
     const ctx = client.context;
-    const detail = `context "${ctx.contextName}", server ${ctx.cluster.server}, user "${ctx.userName}", namespace "${client.namespace}"`;
+    const via = client.proxy ? ` through the proxy ${shownProxy(client.proxy.url)} (from ${client.proxy.source})` : "";
+    const detail = `context "${ctx.contextName}", server ${ctx.cluster.server}${via}, user "${ctx.userName}", namespace "${client.namespace}"`;
     return { result: { id: "kubeconfig", title, status: "ok", detail }, client };
   } catch (e) {
     return { result: failed("kubeconfig", title, e) };

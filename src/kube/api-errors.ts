@@ -4,6 +4,7 @@
  */
 import { type ErrorCode, KfwdError } from "../errors";
 import { type RequestAttributes, requestAttributes, roleRuleYaml } from "./api-path";
+import { type ApiProxy, shownProxy } from "./proxy";
 
 /** A Kubernetes `Status` object (the body of most error responses). */
 export interface KubeStatus {
@@ -156,18 +157,29 @@ const UNKNOWN_CA = new Set([
   "CERT_SIGNATURE_FAILURE",
 ]);
 
-/** A failure to connect (refused, DNS, TLS) as KFWD_CLUSTER_UNREACHABLE naming the server and the cause. */
-export function connectError(
-  e: unknown,
-  ctx: ErrorContext & { caSource: string; tlsServerName?: string | undefined },
-): KfwdError {
+export interface ConnectErrorContext extends ErrorContext {
+  caSource: string;
+  tlsServerName?: string | undefined;
+  /** The proxy in between, if any: a failure may be the proxy's. */
+  proxy?: ApiProxy | undefined;
+}
+
+/** A failure to connect (refused, DNS, TLS) as KFWD_CLUSTER_UNREACHABLE naming the server, the proxy in between
+ *  if any, and the cause. */
+export function connectError(e: unknown, ctx: ConnectErrorContext): KfwdError {
   if (e instanceof KfwdError) return e;
   const err = e as { code?: unknown; message?: unknown; name?: unknown };
   const code = typeof err.code === "string" ? err.code : "";
   const msg = typeof err.message === "string" ? err.message : String(e);
-  const at = `Cannot reach the API server "${ctx.server}" (context "${ctx.contextName}")`;
+  const via = ctx.proxy ? ` through the proxy ${shownProxy(ctx.proxy.url)} (from ${ctx.proxy.source})` : "";
+  const at = `Cannot reach the API server "${ctx.server}" (context "${ctx.contextName}")${via}`;
+  const proxyHint = !ctx.proxy
+    ? ""
+    : ctx.proxy.source === "proxy-url"
+      ? " Or check the proxy, and the proxy-url of the kubeconfig's cluster entry."
+      : ` Or check the proxy; to reach the server directly, add "${hostOf(ctx.server)}" to NO_PROXY.`;
   const make = (reason: string, hint: string) =>
-    new KfwdError("KFWD_CLUSTER_UNREACHABLE", `${at}: ${reason}`, hint, { cause: e });
+    new KfwdError("KFWD_CLUSTER_UNREACHABLE", `${at}: ${reason}`, `${hint}${proxyHint}`, { cause: e });
   if (UNKNOWN_CA.has(code)) {
     return make(
       `its certificate is signed by an unknown authority (${code})`,

@@ -3,11 +3,12 @@
  * client certificate under Bun; here they go straight into Bun's `tls` options (per FetchSession).
  */
 import { KfwdError } from "../errors";
-import { apiError, connectError, type ErrorContext, type KubeStatus } from "./api-errors";
+import { apiError, type ConnectErrorContext, connectError, type KubeStatus } from "./api-errors";
 import { CredentialProvider, serverTls, type AuthMaterial, type ServerTls } from "./credentials";
 import { debugKube } from "./debug";
 import { loadKubeconfig, resolveContext, type ResolvedContext } from "./kubeconfig";
 import { readWatchStream, type WatchEvent } from "./watch";
+import { type ApiProxy, apiServerProxy } from "./proxy";
 
 export type { WatchEvent } from "./watch";
 
@@ -60,6 +61,8 @@ export class KubeClient {
   readonly contextName: string;
   readonly #creds: CredentialProvider;
   readonly #tls: ServerTls;
+  /** The proxy every connection to the API server goes through, if any (proxy.ts). */
+  readonly proxy: ApiProxy | undefined;
   #session: { session: Bun.FetchSession; cert: string | undefined; key: string | undefined } | undefined;
 
   constructor(readonly context: ResolvedContext) {
@@ -68,6 +71,7 @@ export class KubeClient {
     this.contextName = context.contextName;
     this.#creds = new CredentialProvider(context);
     this.#tls = serverTls(context);
+    this.proxy = apiServerProxy(this.server, context.cluster.proxyUrl);
   }
 
   static async fromKubeconfig(
@@ -85,7 +89,7 @@ export class KubeClient {
       base,
       headers: auth.headers,
       tls: { ...this.#tls, ...(auth.cert ? { cert: auth.cert } : {}), ...(auth.key ? { key: auth.key } : {}) },
-      ...(this.context.cluster.proxyUrl ? { proxy: this.context.cluster.proxyUrl } : {}),
+      ...(this.proxy ? { proxy: this.proxy.url } : {}),
       auth,
     };
   }
@@ -97,13 +101,14 @@ export class KubeClient {
     return true;
   }
 
-  errorContext(auth?: AuthMaterial): ErrorContext & { caSource: string; tlsServerName?: string | undefined } {
+  errorContext(auth?: AuthMaterial): ConnectErrorContext {
     return {
       server: this.server,
       contextName: this.contextName,
       authMethod: auth?.method ?? "configured credentials",
       caSource: this.#tls.caSource,
       tlsServerName: this.#tls.serverName,
+      proxy: this.proxy,
     };
   }
 
@@ -282,7 +287,7 @@ export class KubeClient {
         ...(auth.cert ? { cert: auth.cert } : {}),
         ...(auth.key ? { key: auth.key } : {}),
       },
-      ...(this.context.cluster.proxyUrl ? { proxy: this.context.cluster.proxyUrl } : {}),
+      ...(this.proxy ? { proxy: this.proxy.url } : {}),
     });
     this.#session = { session, cert: auth.cert, key: auth.key };
     return session;

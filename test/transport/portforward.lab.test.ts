@@ -5,6 +5,7 @@
  * `[agent] transport = "exec"` everything stays on exec.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -99,6 +100,7 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
     const s = await linked(profile);
     expect(s.links?.map((l) => l.transport)).toEqual(["exec", "portforward"]);
     expect(s.links?.[1]?.description).toStartWith("port-forward (SPDY) to ");
+    expect(directToApi(s.pid).length).toBeGreaterThanOrEqual(2); // without a proxy: REST, exec, the link
     expect(await download(port)).toBe(expectedDigest(SIZE));
     const after = await status(profile);
     const [exec, pf] = after.links ?? [];
@@ -130,38 +132,69 @@ describe.skipIf(!lab || !Bun.file(KFWD).size)("the port-forward link on the lab"
     expect(running).toBeGreaterThan(linked);
   }, 180_000);
 
-  test("through the kubeconfig's http:// proxy: API calls, exec and the SPDY link all cross it; a download arrives intact", async () => {
-    const proxy = await startConnectProxy({ credentials: "dev:s3cret" });
-    try {
-      const dir = mkdtempSync(join(tmpdir(), "kfwd-proxied-"));
-      const kubeconfig = join(dir, "kubeconfig");
+  /** A kfwd session whose every API server connection must cross `proxy`: its profile and forward port. */
+  const proxiedSession = async (
+    proxyUrl: string | undefined,
+    env: Record<string, string>,
+  ): Promise<{ profile: string; port: number }> => {
+    let kubeconfig = lab!.restricted;
+    if (proxyUrl) {
       const original = readFileSync(lab!.restricted, "utf8");
-      const withProxy = original.replace(
-        /^( +)server: (.*)$/m,
-        `$1server: $2\n$1proxy-url: ${proxy.url.replace("http://", "http://dev:s3cret@")}`,
-      );
-      expect(withProxy).not.toBe(original);
-      writeFileSync(kubeconfig, withProxy, { mode: 0o600 });
-      const port = await freePort();
-      const profile = writeProfile(
-        `[cluster]\nkubeconfig = "${kubeconfig}"\nnamespace = "${lab!.namespace}"\n[target]\nservice = "${name}"\n` +
-          `[agent]\nplacement = "pod"\n\n[[forward]]\nlocal = ${port}\nremote = "${name}:8080"\n`,
-      );
-      profiles.push(profile);
-      const r = await kfwd(["up", profile], { timeoutMs: 120_000 });
-      if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
-      const s = await linked(profile);
-      expect(s.links?.[1]?.description).toStartWith("port-forward (SPDY) to ");
-      expect(await download(port)).toBe(expectedDigest(SIZE));
-      const api = new URL(/server: (.*)/.exec(original)![1]!).host;
-      // REST calls, the exec WebSocket and the SPDY upgrade each opened tunnels to the API server, nothing else.
-      expect(proxy.heads.length).toBeGreaterThanOrEqual(3);
-      expect(proxy.heads.every((h) => h.startsWith(`CONNECT ${api} HTTP/1.1`))).toBe(true);
-    } finally {
-      await kfwd(["down", ...profiles.slice(-1)]);
-      proxy.close();
+      kubeconfig = join(mkdtempSync(join(tmpdir(), "kfwd-proxied-")), "kubeconfig");
+      writeFileSync(kubeconfig, original.replace(/^( +)server: (.*)$/m, `$1server: $2\n$1proxy-url: ${proxyUrl}`), {
+        mode: 0o600,
+      });
     }
-  }, 180_000);
+    const port = await freePort();
+    const profile = writeProfile(
+      `[cluster]\nkubeconfig = "${kubeconfig}"\nnamespace = "${lab!.namespace}"\n[target]\nservice = "${name}"\n` +
+        `[agent]\nplacement = "pod"\n\n[[forward]]\nlocal = ${port}\nremote = "${name}:8080"\n`,
+    );
+    profiles.push(profile);
+    const r = await kfwd(["up", profile], { timeoutMs: 120_000, env });
+    if (r.code !== 0) throw new Error(`kfwd up failed: ${r.stderr}`);
+    return { profile, port };
+  };
+  /** The session process's own TCP connections to the API server (the kernel's view). */
+  const directToApi = (pid: number): string[] => {
+    const api = new URL(`https://${apiHost()}`);
+    const ss = spawnSync("ss", ["-Htnp", "state", "established", "dst", api.hostname, "dport", "=", `:${api.port}`], {
+      encoding: "utf8",
+    });
+    return ss.stdout.split("\n").filter((line) => line.includes(`pid=${pid},`));
+  };
+  const apiHost = (): string => new URL(/server: (.*)/.exec(readFileSync(lab!.restricted, "utf8"))![1]!).host;
+
+  for (const from of ["proxy-url", "HTTPS_PROXY"] as const)
+    test(`through an http:// proxy (${from}): API calls, exec and the SPDY link all cross it; a download arrives intact`, async () => {
+      const proxy = await startConnectProxy({ credentials: "dev:s3cret" });
+      try {
+        const url = proxy.url.replace("http://", "http://dev:s3cret@");
+        const { profile, port } =
+          from === "proxy-url" ? await proxiedSession(url, {}) : await proxiedSession(undefined, { HTTPS_PROXY: url });
+        const s = await linked(profile);
+        expect(s.links?.[1]?.description).toStartWith("port-forward (SPDY) to ");
+        expect(await download(port)).toBe(expectedDigest(SIZE));
+        // REST calls, the exec WebSocket and the SPDY upgrade each opened tunnels to the API server, nothing else,
+        // and the session holds no connection to the API server of its own.
+        expect(proxy.heads.length).toBeGreaterThanOrEqual(3);
+        expect(proxy.heads.every((h) => h.startsWith(`CONNECT ${apiHost()} HTTP/1.1`))).toBe(true);
+        expect(directToApi(s.pid)).toEqual([]);
+        await kfwd(["down", profile]);
+      } finally {
+        proxy.close();
+      }
+    }, 180_000);
+
+  test("a proxy that cannot be reached: the error names it and where it came from, and how to go direct", async () => {
+    const closed = await freePort();
+    const profile = labProfile(lab!, `service = "${name}"`, `placement = "pod"`);
+    const r = await kfwd(["env", profile], { env: { HTTPS_PROXY: `http://dev:s3cret@127.0.0.1:${closed}` } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`through the proxy http://dev:***@127.0.0.1:${closed} (from HTTPS_PROXY)`);
+    expect(r.stderr).toContain(`add "${new URL(`https://${apiHost()}`).hostname}" to NO_PROXY`);
+    expect(r.stderr).not.toContain("s3cret");
+  }, 60_000);
 
   test('[agent] transport = "exec": one link, and streams on it', async () => {
     const { profile, port } = await session("exec");
