@@ -6,9 +6,8 @@
 import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { StreamConnection } from "../client";
+import { type AnswerHead, AnswerHeadReader } from "./answer-head";
 import { UpgradeRefused } from "./upgrade-refused";
-
-const MAX_HEAD = 64 * 1024;
 
 export interface ApiServerAddress {
   host: string;
@@ -63,23 +62,21 @@ async function connectTunnel(proxy: string, to: ApiServerAddress, track: (s: Soc
     : "";
   socket.once("connect", () => socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${credentials}\r\n`));
   return new Promise((resolve, reject) => {
-    let received = Buffer.alloc(0);
+    const answer = new AnswerHeadReader("the proxy's");
     const onData = (chunk: Buffer): void => {
-      received = Buffer.concat([received, chunk]);
-      const end = received.indexOf("\r\n\r\n");
-      if (end < 0) {
-        if (received.byteLength > MAX_HEAD) reject(new UpgradeRefused(undefined, "the proxy's answer is over 64 KiB"));
-        return;
+      let got: AnswerHead | undefined;
+      try {
+        got = answer.push(chunk);
+      } catch (e) {
+        return reject(e);
       }
+      if (!got) return;
       socket.off("data", onData);
       socket.off("error", reject);
       socket.off("close", onClose);
-      const line = received.subarray(0, received.indexOf("\r\n")).toString("latin1");
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(line)?.[1]);
-      if (status !== 200)
-        return reject(new UpgradeRefused(Number.isFinite(status) ? status : undefined, `the proxy answered "${line}"`));
+      if (got.status !== 200) return reject(new UpgradeRefused(got.status, `the proxy answered "${got.lines[0]}"`));
       // The server speaks only after our TLS hello (or request): nothing may follow the proxy's answer yet.
-      if (received.byteLength > end + 4)
+      if (got.after.byteLength > 0)
         return reject(new UpgradeRefused(undefined, "the proxy sent bytes before the server could"));
       resolve(socket);
     };

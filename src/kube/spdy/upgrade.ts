@@ -5,6 +5,7 @@
  */
 import type { Socket } from "node:net";
 import type { StreamConnection } from "../client";
+import { type AnswerHead, AnswerHeadReader } from "./answer-head";
 import { dialApiServer } from "./dial";
 import { UpgradeRefused } from "./upgrade-refused";
 
@@ -16,7 +17,8 @@ export interface Upgraded {
   rest: Uint8Array;
 }
 
-const MAX_HEAD = 64 * 1024;
+/** A refusal's body is read up to this much (a Kubernetes Status is far smaller). */
+const MAX_BODY = 64 * 1024;
 
 export async function upgradeToSpdy(
   conn: StreamConnection,
@@ -44,7 +46,7 @@ export async function upgradeToSpdy(
     "",
   ].join("\r\n");
   return new Promise<Upgraded>((resolve, reject) => {
-    let received = Buffer.alloc(0);
+    const answer = new AnswerHeadReader("the API server's");
     const fail = (error: Error): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -55,20 +57,19 @@ export async function upgradeToSpdy(
     socket.on("error", fail);
     socket.on("close", () => fail(new UpgradeRefused(undefined, "the connection closed before an answer")));
     const onData = (chunk: Buffer): void => {
-      received = Buffer.concat([received, chunk]);
-      const end = received.indexOf("\r\n\r\n");
-      if (end < 0) {
-        if (received.byteLength > MAX_HEAD) fail(new UpgradeRefused(undefined, "an answer head over 64 KiB"));
-        return;
+      let got: AnswerHead | undefined;
+      try {
+        got = answer.push(chunk);
+      } catch (e) {
+        return fail(e as Error);
       }
-      const lines = received.subarray(0, end).toString("latin1").split("\r\n");
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "")?.[1]);
+      if (!got) return;
+      const { lines, status, after } = got;
       if (status !== 101) {
         // Keep reading the (short) body for the Status it carries; the close ends the wait.
         const length = Number(/^content-length:\s*(\d+)/im.exec(lines.join("\n"))?.[1] ?? "0");
-        const body = received.subarray(end + 4);
-        if (body.byteLength < Math.min(length, MAX_HEAD)) return;
-        fail(new UpgradeRefused(Number.isFinite(status) ? status : undefined, body.toString("utf8").trim()));
+        if (after.byteLength < Math.min(length, MAX_BODY)) return;
+        fail(new UpgradeRefused(status, after.toString("utf8").trim()));
         return;
       }
       const chosen = lines
@@ -84,7 +85,7 @@ export async function upgradeToSpdy(
       socket.off("error", fail);
       socket.removeAllListeners("close");
       socket.pause();
-      resolve({ socket, rest: received.subarray(end + 4) });
+      resolve({ socket, rest: after });
     };
     socket.on("data", onData);
   });
