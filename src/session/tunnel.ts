@@ -61,6 +61,9 @@ export class Tunnel {
   private links: Link[] = [];
   /** The current connection's attempt to add its faster link (settles either way). */
   private extraLinkAttempt: Promise<void> = Promise.resolve();
+  /** Set from a connect until its faster link is up or given up (at most EXTRA_LINK_WAIT_MS): new streams wait
+   *  for it, since a stream stays on the link it opened on. */
+  private linkSettling: Promise<void> | undefined;
   private waiters: Array<(mux: Mux | undefined) => void> = [];
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private readonly reconnectWaitMs: number;
@@ -95,6 +98,7 @@ export class Tunnel {
    */
   async dial(dest: Destination, kind?: string, options: DialOptions = {}): Promise<Duplex> {
     await this.primary();
+    if (this.linkSettling) await this.linkSettling;
     let best = this.links[0] as Link;
     const priority = (l: Link): number => l.connection.tuning?.streamPriority ?? 0;
     for (const link of this.links) {
@@ -194,6 +198,11 @@ export class Tunnel {
     for (const wake of this.waiters.splice(0)) wake(mux);
     void mux.closed.then((error) => this.onLost(mux, error));
     this.extraLinkAttempt = connection.extraLink ? this.addExtraLink(connection, mux) : Promise.resolve();
+    if (!connection.extraLink) return;
+    const settling = this.extraLinkSettled().then(() => {
+      if (this.linkSettling === settling) this.linkSettling = undefined;
+    });
+    this.linkSettling = settling;
   }
 
   /**

@@ -7,7 +7,7 @@ import { Mux } from "../../wire/index";
 import type { Capability } from "../../src/capabilities/capability";
 import type { AgentLauncher } from "../../src/launch/types";
 import { startSession } from "../../src/session/session";
-import { Tunnel } from "../../src/session/tunnel";
+import { EXTRA_LINK_WAIT_MS, Tunnel } from "../../src/session/tunnel";
 import { memoryTransportPair } from "../../src/transport/memory";
 import type { AgentConnection } from "../../src/transport/types";
 import { Ui } from "../../src/ui/log";
@@ -72,6 +72,70 @@ describe("tunnel", () => {
     expect(await roundTrip(tunnel, "still")).toBe("still");
     held.end();
     await readAll(held);
+    await tunnel.close();
+  });
+});
+
+describe("tunnel with a faster link", () => {
+  /** Each connect: a first link (exec) whose faster link (portforward, higher priority) comes `after` ms later. */
+  function linkedLauncher(after: number) {
+    const agents: Mux[] = [];
+    const agent = (): ReturnType<typeof memoryTransportPair>[0] => {
+      const [hostEnd, agentEnd] = memoryTransportPair();
+      agents.push(new Mux(agentEnd, { role: "agent", onStream: echo() }));
+      return hostEnd;
+    };
+    const launcher: AgentLauncher = {
+      label: "memory",
+      connect: async () => {
+        const first = agent();
+        return {
+          transport: first,
+          description: "exec link",
+          kind: "exec",
+          close: async () => first.close(),
+          extraLink: async () => {
+            await Bun.sleep(after);
+            const fast = agent();
+            return {
+              transport: fast,
+              description: "fast link",
+              kind: "portforward",
+              tuning: { streamPriority: 1 },
+              close: async () => fast.close(),
+            };
+          },
+        };
+      },
+      dispose: async () => {},
+    };
+    return { launcher, agents };
+  }
+  const onFastLink = (tunnel: Tunnel): number =>
+    tunnel.linkStats().find((l) => l.transport === "portforward")?.bytesSent ?? 0;
+
+  test("after a reconnect, new streams wait for the faster link instead of staying on the first for life", async () => {
+    const { launcher, agents } = linkedLauncher(200);
+    let back = false;
+    const tunnel = new Tunnel(launcher, { ...quiet, warn: (m) => void (back ||= m.startsWith("Tunnel is back")) });
+    await tunnel.start();
+    await tunnel.extraLinkSettled();
+    agents[0]?.close("agent killed");
+    while (!back) await Bun.sleep(1);
+    expect(tunnel.linkStats().map((l) => l.transport)).toEqual(["exec"]); // the new agent's faster link is not up yet
+    expect(await roundTrip(tunnel, "right after the reconnect")).toBe("right after the reconnect");
+    expect(onFastLink(tunnel)).toBeGreaterThan(0);
+    await tunnel.close();
+  });
+
+  test("a faster link that does not come within the wait leaves new streams on the first", async () => {
+    const { launcher } = linkedLauncher(5_000);
+    const tunnel = new Tunnel(launcher, quiet);
+    await tunnel.start();
+    const started = Date.now();
+    expect(await roundTrip(tunnel, "slow")).toBe("slow");
+    expect(Date.now() - started).toBeLessThan(EXTRA_LINK_WAIT_MS + 500);
+    expect(onFastLink(tunnel)).toBe(0);
     await tunnel.close();
   });
 });
