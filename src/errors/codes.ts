@@ -103,7 +103,7 @@ export const ERRORS = {
     area: "api",
     meaning:
       "The API server cannot be reached: connection refused, name not resolved, timeout, or a TLS certificate kfwd does not trust.",
-    fix: "Check the server address, your network or VPN, and the kubeconfig's CA.",
+    fix: "Check the server address, your network or VPN, and the kubeconfig's CA; through a proxy (the kubeconfig's proxy-url, or HTTPS_PROXY unless NO_PROXY names the server), the proxy too.",
   },
   KFWD_RBAC_FORBIDDEN: {
     area: "api",

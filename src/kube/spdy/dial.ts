@@ -1,7 +1,8 @@
 /**
  * A socket to the API server for the SPDY upgrade, ready to write: TLS (or plain TCP) with the client's own
- * settings, through the kubeconfig's HTTP proxy (`proxy-url`) when there is one — a CONNECT tunnel, then TLS inside
- * it, as kubectl does. Other proxy schemes (https://, socks5://) are refused: the caller falls back to WebSocket.
+ * settings, through the client's proxy when there is one (proxy.ts: `proxy-url`, or HTTPS_PROXY) — a CONNECT
+ * tunnel, then TLS inside it, as kubectl does. Other proxy schemes (https://, socks5://) are refused: the caller
+ * falls back to WebSocket.
  */
 import { connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
@@ -15,7 +16,8 @@ export interface ApiServerAddress {
   secure: boolean;
 }
 
-/** Resolves once the socket is connected (TLS established when `secure`); rejects with an UpgradeRefused. */
+/** Resolves once the socket is connected (TLS established when `secure`); rejects with an UpgradeRefused (a proxy's
+ *  refusal, the deadline) or the socket's own error. */
 export function dialApiServer(conn: StreamConnection, to: ApiServerAddress, timeoutMs: number): Promise<Socket> {
   return withTimeout(timeoutMs, async (track) => {
     const tunnel = conn.proxy === undefined ? undefined : await connectTunnel(conn.proxy, to, track);
