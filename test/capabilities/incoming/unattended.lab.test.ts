@@ -6,13 +6,22 @@
  *   when the laptop comes back (SIGCONT), kfwd starts a new agent pod and the session goes on;
  * - the agent pod itself dies (deleted with grace period 0 while kfwd is stopped, so nobody restores): the next
  *   kfwd with [incoming] restores what it took (its Service entry, or its workload's replica count, before
- *   resolving its own target), since the session's Lease went with the agent's Job;
+ *   resolving its own target), since the session's Lease went with the agent's Job; a session whose Lease is
+ *   still there but expired is restored the same way, unless its entry is younger than a lease period (a session
+ *   still starting);
  * - kfwd reconnects to a new agent pod: the Lease outlives the first pod's Job, so the session is not reaped.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { apiPath } from "../../../src/kube/api-path";
 import { isKubeApiError } from "../../../src/kube/index";
+import {
+  joinService,
+  leaveService,
+  REPLACED_BY_ANNOTATION,
+  REPLICAS_ANNOTATION,
+  type ServiceObject,
+} from "../../../wire/intercept";
 import { KFWD } from "../../helpers/kfwd";
 import { requireLabOrSkip } from "../../helpers/lab";
 import { waitDeploymentReady } from "../../helpers/lab-objects";
@@ -49,6 +58,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
 describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on the lab", () => {
   /** kfwd processes a test stopped: killed after it whatever happened. */
   const stopped: number[] = [];
+  /** Leases a test wrote for sessions that never ran: deleted after it whatever happened. */
+  const written: string[] = [];
   const ns = lab!.namespace;
 
   const hostApp = (tag: string): number => {
@@ -154,6 +165,17 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
         process.kill(pid, "SIGKILL");
       } catch {}
     }
+    // What a fake dead session still holds (its test failed before the next kfwd restored it) is undone here.
+    for (const session of written.splice(0)) {
+      const left = leaveService(await h!.app.admin.get<Svc & ServiceObject>(servicePath()), session);
+      if (left) await h!.app.admin.replace(servicePath(), left);
+      if ((await deployment()).metadata.annotations?.[REPLACED_BY_ANNOTATION] === session)
+        await h!.app.admin.patch(deploymentPath(), {
+          metadata: { annotations: { [REPLACED_BY_ANNOTATION]: null, [REPLICAS_ANNOTATION]: null } },
+          spec: { replicas: 2 },
+        });
+      await h!.app.admin.delete(leasePath(session), { ignoreNotFound: true });
+    }
     await h!.cleanUp();
   }, 60_000);
 
@@ -256,6 +278,78 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] restored without kfwd, on
       if (mode === "replace") await waitDeploymentReady(h!.app.admin, ns, name, 2);
       expect(await get("/hello")).toStartWith(`hello from ${name}-`);
       expect(await nothingLeft(session)).toBeGreaterThanOrEqual(0);
+    },
+    120_000,
+  );
+
+  /**
+   * A session that died without anyone restoring, and whose Lease is still there (its Job too: a node gone, say)
+   * but no longer renewed: its Lease, written as kfwd writes it, renewed `renewedAgo` ms ago; its entry on the
+   * Service (steal) or its record on the workload (replace), written `sinceAgo` ms ago.
+   */
+  const deadSession = async (mode: string, renewedAgo: number, sinceAgo: number): Promise<string> => {
+    const session = `dead${Date.now().toString(36)}`;
+    const lease = `kfwd-incoming-${session}`;
+    written.push(session);
+    const at = (ago: number): string => new Date(Date.now() - ago).toISOString().replace("Z", "000Z");
+    await h!.app.admin.create(apiPath({ group: "coordination.k8s.io", resource: "leases", namespace: ns }), {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: lease, labels: { "kfwd.dev/session": session } },
+      spec: { holderIdentity: session, leaseDurationSeconds: 30, renewTime: at(renewedAgo) },
+    });
+    if (mode === "replace") {
+      await h!.app.admin.patch(deploymentPath(), {
+        metadata: { annotations: { [REPLACED_BY_ANNOTATION]: session, [REPLICAS_ANNOTATION]: "2" } },
+        spec: { replicas: 0 },
+      });
+    } else {
+      const svc = await h!.app.admin.get<Svc & ServiceObject>(servicePath());
+      const entry = {
+        mode: "steal" as const,
+        ip: "10.0.0.1",
+        pod: "gone",
+        lease,
+        owner: "someone",
+        since: at(sinceAgo),
+      };
+      await h!.app.admin.replace(servicePath(), joinService(svc, session, entry));
+    }
+    return session;
+  };
+
+  test.each(["steal", "replace"])(
+    "%s: a session whose Lease is there but expired is restored by the next kfwd; one still starting is not",
+    async (mode) => {
+      // Its Lease expired 90 s ago, and its entry is older than a lease period: dead.
+      const dead = await deadSession(mode, 120_000, 120_000);
+      const path = profile(`mode = "${mode}"\nports = ["8080:${hostApp("next")}"]`);
+      const r = await up(path);
+      expect(r.stderr).toContain(
+        mode === "replace"
+          ? `Restored deployments/${name} to 2 replicas for session ${dead}, whose lease expired`
+          : `Restored Service ${name} for session ${dead} (someone), whose lease expired`,
+      );
+      expect(await answered("/hello")).toBe("next /hello\n");
+      expect((await kfwd(["down", path])).code).toBe(0);
+      expect(await (mode === "replace" ? replicasRestored() : selectorRestored())).toBe(true);
+      if (mode === "replace") await waitDeploymentReady(h!.app.admin, ns, name, 2);
+
+      if (mode === "steal") {
+        // A Lease not renewed yet while its entry is younger than a lease period: a session still starting
+        // (kfwd renews once its agent has started), left alone — the Service is that session's.
+        const starting = await deadSession(mode, 120_000, 5_000);
+        const again = await kfwd(["up", profile(`mode = "steal"\nports = ["8080:${hostApp("again")}"]`)], {
+          timeoutMs: 120_000,
+        });
+        expect(again.code).not.toBe(0);
+        expect(again.stderr).toContain(`is already intercepted by session ${starting}`);
+        await h!.app.admin.replace(
+          servicePath(),
+          leaveService(await h!.app.admin.get<Svc & ServiceObject>(servicePath()), starting)!,
+        );
+        expect(await selectorRestored()).toBe(true);
+      }
     },
     120_000,
   );
