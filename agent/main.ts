@@ -2,10 +2,12 @@
  * The kfwd agent: started by the bootstrap loader (src/launch/bootstrap.ts) under Bun, it speaks the wire
  * protocol on stdin/stdout and logs to stderr. It exits 0 when stdin ends, or when kfwd has been silent for
  * KFWD_AGENT_IDLE_TIMEOUT ms (kfwd pings well within that), so a crashed kfwd leaves no agent behind.
- * KFWD_AGENT_WINDOW sets the receive window it grants each stream (docs/wire-protocol.md §5).
+ * KFWD_AGENT_WINDOW sets the receive window it grants each stream, KFWD_AGENT_MEMORY_LIMIT (its container's
+ * limit in bytes, from the downward API) the session's receive budget (docs/wire-protocol.md §5).
  */
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
+import { agentReceiveBudget } from "../wire/budget";
 import { DEFAULT_STREAM_WINDOW } from "../wire/constants";
 import type { CallHandlers } from "../wire/calls";
 import { Mux, type IncomingOpen } from "../wire/mux";
@@ -38,6 +40,7 @@ function main(): void {
 
   const incoming = incomingAgent(log);
   const streamWindow = envMs("KFWD_AGENT_WINDOW", DEFAULT_STREAM_WINDOW);
+  const receiveBudget = agentReceiveBudget(Number(process.env.KFWD_AGENT_MEMORY_LIMIT) || undefined);
   const links: Mux[] = [];
   // A second link (pods/portforward to the pod's loopback) serves dials and files like the first; calls, pings
   // and incoming streams stay on the first, whose end ends the agent.
@@ -56,6 +59,7 @@ function main(): void {
     log,
     // Cluster placements set this: credit crosses the API server, so uploads need the host's larger window.
     streamWindow,
+    receiveBudget,
     info: {
       agentVersion: AGENT_VERSION,
       pid: String(process.pid),
@@ -64,6 +68,8 @@ function main(): void {
       idleTimeoutMs: String(idleTimeoutMs),
       // The most credit it grants one stream (HELLO's window is only each stream's opening share).
       streamWindow: String(streamWindow),
+      // What all its streams together may hold, from its container's memory limit.
+      receiveBudget: String(receiveBudget),
     },
   };
   const mux = new Mux(processTransport(leftover), {

@@ -30,11 +30,24 @@ export const OPENING_WINDOW = 16 * KiB;
 /** kfwd's receive budget per session: 2,048 opening windows of 16 KiB and 32 MiB of growth (2 streams at the
  *  cluster's 16 MiB starting window, 128 at the local 256 KiB). */
 export const HOST_RECEIVE_BUDGET = 64 * MiB;
-/** The agent's receive budget per session (opening windows of 6 KiB, 12 MiB of growth): with the send budget
- *  and Bun's own ~45 MB, 2,000 stalled streams peak at ~105–127 MB, inside the agent container's default 128Mi
- *  memory limit. It is also what limits one upload at 50 ms RTT (~120 MB/s; 40 MiB gave ~150, as fast as
- *  port-forward, but would pass that limit under abuse). */
+/** The agent's receive budget per session without a known memory limit (a local agent, an ephemeral container,
+ *  which may not set resources): opening windows of 6 KiB, 12 MiB of growth. With the send budget and Bun's own
+ *  ~45 MB, 2,000 stalled streams peak at ~105–127 MB, inside a 128Mi limit. */
 export const AGENT_RECEIVE_BUDGET = 24 * MiB;
+/** The limit AGENT_RECEIVE_BUDGET is sized for. */
+const AGENT_BASE_LIMIT = 128 * MiB;
+
+/**
+ * The agent's receive budget for its container's memory limit: AGENT_RECEIVE_BUDGET at 128Mi (or when unknown),
+ * plus half of every byte above it, between 8 and 64 MiB. The budget is what limits an upload on a long link
+ * (one stream gets half of it in flight: 12 MiB ≈ 130 MB/s at 50 ms, 28 MiB at the default 192Mi ≈ port-forward's
+ * rate); half of the extra memory keeps 2,000 stalled streams (each holding its share) under the limit.
+ */
+export function agentReceiveBudget(memoryLimit: number | undefined): number {
+  if (memoryLimit === undefined || !Number.isFinite(memoryLimit) || memoryLimit <= 0) return AGENT_RECEIVE_BUDGET;
+  const budget = AGENT_RECEIVE_BUDGET + (memoryLimit - AGENT_BASE_LIMIT) / 2;
+  return Math.round(Math.min(64 * MiB, Math.max(8 * MiB, budget)));
+}
 /** Above this RSS the process collects garbage early (memory-guard.ts): dead read buffers, not live ones, are
  *  what brings the agent near its container's limit when many streams move data. kfwd's mark is above what a
  *  session without bulk traffic reaches (~70 MB), and with the guard's 12 MiB step keeps one 1 GiB upload under

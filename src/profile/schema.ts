@@ -268,9 +268,10 @@ export const profileSchema = {
     ),
     memory: string(
       {
-        default: "128Mi",
+        default: "192Mi",
         example: "256Mi",
-        description: "The agent container's memory limit (a Kubernetes quantity).",
+        description:
+          "The agent container's memory limit and request (a Kubernetes quantity). The agent sizes its receive buffers from it: above 128Mi, half of every extra byte, up to 64 MiB — what lets uploads keep up on long links.",
       },
       quantity,
     ),

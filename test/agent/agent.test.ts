@@ -138,6 +138,20 @@ describe("agent process (bootstrap loader + real TCP)", () => {
     expect(await own.exitCode).toBe(0);
   });
 
+  test("the agent's receive budget follows its container's memory limit (KFWD_AGENT_MEMORY_LIMIT)", async () => {
+    const budgetOf = async (env: Record<string, string>): Promise<number> => {
+      const own = startAgent(env);
+      const hello = await own.mux.ready;
+      own.mux.close();
+      await own.exitCode;
+      return Number(hello.info.receiveBudget);
+    };
+    const MiB = 1024 * 1024;
+    expect(await budgetOf({})).toBe(24 * MiB);
+    expect(await budgetOf({ KFWD_AGENT_MEMORY_LIMIT: String(192 * MiB) })).toBe(56 * MiB);
+    expect(await budgetOf({ KFWD_AGENT_MEMORY_LIMIT: "not a number" })).toBe(24 * MiB);
+  });
+
   test("the agent exits 0 when its stdin ends", async () => {
     const own = startAgent();
     await own.mux.ready;

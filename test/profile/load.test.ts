@@ -20,7 +20,7 @@ describe("defaults", () => {
       idle_timeout: 30_000,
       start_timeout: 60_000,
       cpu: "500m",
-      memory: "128Mi",
+      memory: "192Mi",
     });
     expect(p.env.include).toEqual(["*"]);
     expect(p.env.exclude).toContain("PATH");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ReceiveBudget } from "../../wire/budget";
+import { AGENT_RECEIVE_BUDGET, agentReceiveBudget, ReceiveBudget } from "../../wire/budget";
 import type { IncomingOpen, Mux } from "../../wire/mux";
 import type { MuxStream } from "../../wire/stream";
 import { muxPair, tick } from "./helpers";
@@ -54,6 +54,25 @@ describe("receive budget arithmetic", () => {
     await tick();
     expect(admitted).toEqual(["first"]);
     expect(b.admitted).toBe(2);
+  });
+});
+
+describe("the agent's receive budget from its memory limit", () => {
+  const MiB = 1024 * 1024;
+  test("unknown: sized for 128Mi; above it half of each extra byte, within 8–64 MiB", () => {
+    expect(agentReceiveBudget(undefined)).toBe(AGENT_RECEIVE_BUDGET);
+    expect(agentReceiveBudget(128 * MiB)).toBe(24 * MiB);
+    expect(agentReceiveBudget(192 * MiB)).toBe(56 * MiB);
+    expect(agentReceiveBudget(1024 * MiB)).toBe(64 * MiB);
+    expect(agentReceiveBudget(64 * MiB)).toBe(8 * MiB);
+  });
+  test("a larger budget means a larger opening window and more growth room for one stream", () => {
+    const small = new ReceiveBudget({ total: agentReceiveBudget(128 * MiB), streamWindow: 32 * MiB });
+    const large = new ReceiveBudget({ total: agentReceiveBudget(192 * MiB), streamWindow: 32 * MiB });
+    small.tryAdmit();
+    large.tryAdmit();
+    expect(large.opening).toBeGreaterThan(small.opening);
+    expect(large.grantable(large.opening)).toBeGreaterThan(2 * small.grantable(small.opening));
   });
 });
 

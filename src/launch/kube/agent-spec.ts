@@ -126,7 +126,11 @@ export function agentPodSpec(
         image: o.image,
         imagePullPolicy: "IfNotPresent",
         command,
-        env: kfwdEnv(o, target?.env.env ?? [], podIp),
+        // The limit as the cluster applied it (a LimitRange may have changed it): the agent sizes its buffers by it.
+        env: kfwdEnv(o, target?.env.env ?? [], [
+          ...podIp,
+          { name: "KFWD_AGENT_MEMORY_LIMIT", valueFrom: { resourceFieldRef: { resource: "limits.memory" } } },
+        ]),
         ...(target?.env.envFrom ? { envFrom: target.env.envFrom } : {}),
         ...(needs && needs.ports.length > 0 ? { ports: needs.ports.map((p) => ({ ...p, protocol: "TCP" })) } : {}),
         ...(needs?.readinessPort !== undefined

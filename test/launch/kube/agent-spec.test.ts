@@ -52,7 +52,11 @@ describe("agent specs", () => {
         backoffLimit: number;
         template: {
           spec: {
-            containers: { securityContext: Record<string, unknown>; resources: { limits: Record<string, string> } }[];
+            containers: {
+              securityContext: Record<string, unknown>;
+              resources: { limits: Record<string, string> };
+              env: { name: string; valueFrom?: unknown }[];
+            }[];
           };
         };
       };
@@ -68,6 +72,11 @@ describe("agent specs", () => {
       seccompProfile: { type: "RuntimeDefault" },
     });
     expect(c.resources.limits).toEqual({ cpu: "500m", memory: "128Mi" });
+    // The agent sizes its receive budget by the limit the cluster applied, read through the downward API.
+    expect(c.env.find((v) => v.name === "KFWD_AGENT_MEMORY_LIMIT")).toEqual({
+      name: "KFWD_AGENT_MEMORY_LIMIT",
+      valueFrom: { resourceFieldRef: { resource: "limits.memory" } },
+    });
   });
 
   test("the ephemeral container runs as the target's UID in its PID namespace and reads its process env", () => {
