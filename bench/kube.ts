@@ -49,6 +49,10 @@ const README = process.argv.includes("--readme");
 const kfwd = process.argv.includes("--kfwd")
   ? String(process.argv[process.argv.indexOf("--kfwd") + 1])
   : join(root, "dist/kfwd");
+/** `--agent-memory 128Mi`: the transfers' agent gets this `[agent] memory` (its receive budget follows it). */
+const AGENT_MEMORY = process.argv.includes("--agent-memory")
+  ? String(process.argv[process.argv.indexOf("--agent-memory") + 1])
+  : undefined;
 /** `--only transfer` or `--only startup` runs part of the suite (the other rows show as skipped). */
 const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 if (ONLY !== undefined && ONLY !== "transfer" && ONLY !== "startup")
@@ -86,7 +90,7 @@ async function transfer(link: Link, upload: string): Promise<Transfer> {
   };
   const p = profile(
     lab,
-    `[[forward]]\nlocal = ${ports.kfwd[0]}\nremote = "${app}:8080"\n\n[[forward]]\nlocal = ${ports.kfwd[1]}\nremote = "${app}:${SINK_PORT}"`,
+    `${AGENT_MEMORY ? `[agent]\nmemory = "${AGENT_MEMORY}"\n\n` : ""}[[forward]]\nlocal = ${ports.kfwd[0]}\nremote = "${app}:8080"\n\n[[forward]]\nlocal = ${ports.kfwd[1]}\nremote = "${app}:${SINK_PORT}"`,
     link.kubeconfig,
   );
   kfwdOk(["up", p]);
