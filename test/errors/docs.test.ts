@@ -24,6 +24,7 @@ const ENVIRONMENT_VARIABLES = new Set([
   "KFWD_AGENT_ENV_DROP",
   "KFWD_AGENT_ENV_FROM",
   "KFWD_AGENT_WINDOW",
+  "KFWD_AGENT_MEMORY_LIMIT", // the agent container's memory limit (downward API): its receive budget
   "KFWD_POD_IP", // the agent pod's own IP (downward API), for incoming traffic
   "KFWD_REACH_CONFIG", // where the Node/Bun preload finds its session
   "KFWD_AGENT_MOUNTS", // the target container's volume mounts, for the files capability
