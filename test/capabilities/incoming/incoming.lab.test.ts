@@ -252,13 +252,18 @@ describe.skipIf(!lab || !existsSync(KFWD))("[incoming] on the lab", () => {
     const ws = await inCluster(`
       const one=(u)=>new Promise((resolve)=>{
         const ws=new WebSocket("ws://${name}:8080/ws",{headers:{"x-dev-user":u}});
-        const t=setTimeout(()=>{ws.close();resolve("timeout")},10000);
-        ws.onopen=()=>ws.send("hi "+u);
+        let opened=false;
+        const t=setTimeout(()=>{ws.close();resolve(opened?"timeout after the upgrade":"timeout before the upgrade")},10000);
+        ws.onopen=()=>{opened=true;ws.send("hi "+u)};
         ws.onmessage=(m)=>{clearTimeout(t);ws.close();resolve(String(m.data))};
         ws.onerror=(e)=>{clearTimeout(t);resolve("error "+(e.message??""))};
       });
       const users=Array.from({length:20},(_,i)=>i%2?"bob":"alice");
       console.log(JSON.stringify(await Promise.all(users.map(one))))`);
+    const wanted = Array.from({ length: 20 }, (_, i) => (i % 2 ? "bob ws hi bob" : "alice ws hi alice"));
+    // Where a WebSocket went wrong, the sessions' counters say which way connections went.
+    if (ws.trim() !== JSON.stringify(wanted))
+      console.error(`filter: WebSockets ${ws}${(await kfwd(["status"])).stdout}`);
     expect(JSON.parse(ws)).toEqual(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? "bob ws hi bob" : "alice ws hi alice")),
     );
