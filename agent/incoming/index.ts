@@ -28,13 +28,16 @@ import { KfwdError } from "../../wire/kfwd-error";
 import type { Mux } from "../../wire/mux";
 import { filterConnection, mirrorConnection, type PortContext, type Route, stealConnection } from "./connections";
 import { type InClusterKube, inClusterKube, servicePath, updateObject } from "./kube";
-import { type RestoredPods, restoredPods } from "./restored-pods";
+import { readyEndpoints, type RestoredPods, restoredPods } from "./restored-pods";
 
 /**
- * After giving the Service back and turning unready, keep serving this long: the readiness probe (every second)
- * fails, the endpoint goes, and kube-proxy moves new connections away meanwhile.
+ * After giving the Service back and turning unready, keep serving at least this long: the readiness probe (every
+ * second) fails, the endpoint goes, and kube-proxy moves new connections away meanwhile.
  */
 const DRAIN_MS = 2500;
+/** On a busy node the endpoint can take longer to go: the drain waits for it (read from the EndpointSlices) up
+ *  to this, then one kube-proxy sync more. */
+const DRAIN_MAX_MS = 10_000;
 /** How often a filtered session reads the other sessions sharing its Service. */
 const PEER_POLL_MS = 1000;
 /** Kept-alive connections still open after the drain: ended between requests, reset after this. */
@@ -126,9 +129,28 @@ export function incomingAgent(log: (message: string) => void, makeKube = inClust
     // replace: the workload's pods take a while to be Ready again; until then this agent is the only endpoint.
     if (r.params.mode === "replace" && r.params.workload) await podsReady(r.kube, r.params);
     r.ready?.close();
-    await Bun.sleep(DRAIN_MS);
+    await drain(r);
     await close(r);
     return restored;
+  };
+
+  /** Serves on until this pod is no endpoint of the Services any more and kube-proxy had a sync to follow. */
+  const drain = async (r: Running): Promise<void> => {
+    const started = performance.now();
+    await Bun.sleep(DRAIN_MS);
+    const self = process.env.KFWD_POD_IP;
+    if (!self) return;
+    try {
+      let listed = false;
+      while (performance.now() - started < DRAIN_MAX_MS) {
+        if (!(await readyEndpoints(r.kube, r.params.namespace, r.params.services)).has(self)) break;
+        listed = true;
+        await Bun.sleep(250);
+      }
+      if (listed) await Bun.sleep(PROXY_SYNC_MS);
+    } catch (e) {
+      log(`incoming: cannot read the Services' endpoints while draining: ${(e as Error).message}`);
+    }
   };
 
   const handlers: IncomingAgent["handlers"] = {

@@ -15,6 +15,26 @@ interface EndpointSliceList {
   }>;
 }
 
+/** The ready, not terminating endpoint addresses of `services`, from their EndpointSlices. */
+export async function readyEndpoints(
+  kube: InClusterKube,
+  namespace: string,
+  services: readonly string[],
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const service of services) {
+    const selector = encodeURIComponent(`kubernetes.io/service-name=${service}`);
+    const list = await kube.get<EndpointSliceList>(
+      `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices?labelSelector=${selector}`,
+    );
+    for (const slice of list.items ?? [])
+      for (const endpoint of slice.endpoints ?? [])
+        if (endpoint.conditions?.ready !== false && endpoint.conditions?.terminating !== true)
+          for (const address of endpoint.addresses ?? []) found.add(address);
+  }
+  return found;
+}
+
 export interface RestoredPods {
   /** A Ready pod's address (never this agent's), waited for until `stop`; undefined once stopped without one. */
   next(): Promise<string | undefined>;
@@ -35,20 +55,8 @@ export function restoredPods(
   let warned = false;
   const waiting: Array<(address: string | undefined) => void> = [];
 
-  const read = async (): Promise<string[]> => {
-    const found = new Set<string>();
-    for (const service of services) {
-      const selector = encodeURIComponent(`kubernetes.io/service-name=${service}`);
-      const list = await kube.get<EndpointSliceList>(
-        `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices?labelSelector=${selector}`,
-      );
-      for (const slice of list.items ?? [])
-        for (const endpoint of slice.endpoints ?? [])
-          if (endpoint.conditions?.ready !== false && endpoint.conditions?.terminating !== true)
-            for (const address of endpoint.addresses ?? []) if (address !== self) found.add(address);
-    }
-    return [...found];
-  };
+  const read = async (): Promise<string[]> =>
+    [...(await readyEndpoints(kube, namespace, services))].filter((address) => address !== self);
   const pick = (): string | undefined => (ready.length > 0 ? ready[turn++ % ready.length] : undefined);
 
   void (async () => {

@@ -108,17 +108,16 @@ export function incoming(settings: IncomingSettings, serviceName: string | undef
     // host is gone (kill -9) sends what still reaches it there while kube-proxy catches up.
     const needOrigin = settings.mode !== "replace";
     const rules: Record<string, unknown>[] = [];
+    // A leaving agent serves until it is no endpoint any more; once kfwd is gone, what still reaches a replace
+    // agent waits for the restored workload's first Ready pod. Both are read from the EndpointSlices.
+    rules.push({ apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list"] });
     if (p.workload)
-      rules.push(
-        {
-          apiGroups: ["apps"],
-          resources: [p.workload.resource],
-          resourceNames: [p.workload.name],
-          verbs: ["get", "update"],
-        },
-        // Once kfwd is gone, what still reaches the agent waits for the restored workload's first Ready pod.
-        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list"] },
-      );
+      rules.push({
+        apiGroups: ["apps"],
+        resources: [p.workload.resource],
+        resourceNames: [p.workload.name],
+        verbs: ["get", "update"],
+      });
     else
       rules.push({
         apiGroups: [""],

@@ -219,6 +219,8 @@ export function neededPermissions(plan: IncomingPlan, settings: IncomingSettings
     { verb: "create", group: "coordination.k8s.io", resource: "leases" },
     { verb: "get", group: "coordination.k8s.io", resource: "leases" },
     { verb: "patch", group: "coordination.k8s.io", resource: "leases" },
+    // Granted to the agent's Role (its drain, and replace's restored pods read the EndpointSlices): held by the user.
+    { verb: "list", group: "discovery.k8s.io", resource: "endpointslices" },
   ];
   if (settings.mode !== "replace") {
     perms.push({ verb: "get", group: "", resource: "services" }, { verb: "update", group: "", resource: "services" });
@@ -229,8 +231,6 @@ export function neededPermissions(plan: IncomingPlan, settings: IncomingSettings
     perms.push(
       { verb: "get", group: "apps", resource: plan.workload.resource },
       { verb: "update", group: "apps", resource: plan.workload.resource },
-      // Granted to the agent's Role (what arrives once kfwd is gone waits for a restored pod): held by the user.
-      { verb: "list", group: "discovery.k8s.io", resource: "endpointslices" },
     );
   return perms;
 }
