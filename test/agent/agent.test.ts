@@ -90,12 +90,15 @@ describe("agent process (bootstrap loader + real TCP)", () => {
   });
 
   test("the destination resetting its connection is a RESET (connection reset), never a FIN", async () => {
+    // The destination answers the client's first byte, so the reset comes once the agent's connect is done (a
+    // reset before that is a refused dial, not what this is about).
     const resetter = createServer((socket) => {
       socket.on("error", () => {});
-      socket.write(Buffer.alloc(64 * 1024, 1), () => socket.resetAndDestroy());
+      socket.once("data", () => socket.write(Buffer.alloc(64 * 1024, 1), () => socket.resetAndDestroy()));
     });
     await new Promise<void>((resolve) => resetter.listen(0, "127.0.0.1", resolve));
     const stream = await agent.mux.open({ host: "127.0.0.1", port: (resetter.address() as AddressInfo).port });
+    stream.write("x");
     const ended = await new Promise<{ end: boolean; reason?: number | undefined }>((resolve) => {
       stream.resume();
       stream.once("end", () => resolve({ end: true }));
