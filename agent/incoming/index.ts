@@ -28,7 +28,8 @@ import { KfwdError } from "../../wire/kfwd-error";
 import type { Mux } from "../../wire/mux";
 import { filterConnection, mirrorConnection, type PortContext, type Route, stealConnection } from "./connections";
 import { type InClusterKube, inClusterKube, servicePath, updateObject } from "./kube";
-import { readyEndpoints, type RestoredPods, restoredPods } from "./restored-pods";
+import { readyEndpoints } from "./endpoints";
+import { type RestoredPods, restoredPods } from "./restored-pods";
 
 /**
  * After giving the Service back and turning unready, keep serving at least this long: the readiness probe (every
